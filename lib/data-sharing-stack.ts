@@ -1,0 +1,20 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ApiPayloadPattern } from './patterns/api-payload.ts';
+import { PlatformRestApi } from './platform/rest-api.ts';
+
+/** The whole system: the shared platform and one construct per integration pattern. */
+export class DataSharingStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const api = new PlatformRestApi(this, 'RestApi');
+    new ApiPayloadPattern(this, 'ApiPayload', { api });
+
+    // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API (stage included).' });
+    new CfnOutput(this, 'ApiKeyId', {
+      value: api.apiKey.keyId,
+      description: 'Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`.',
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** The project root, where `lambda/` and the lock file live. */
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface AppFunctionProps {
+  /** Handler file, relative to `lambda/` (e.g. `api-payload/record-order.ts`); it exports `handler`. */
+  readonly entry: string;
+  /** Service name in every log line (Powertools `service`). */
+  readonly serviceName: string;
+  /** What the function does, shown in the Lambda console. */
+  readonly description: string;
+  /** @default 256 MB: the handlers are I/O bound; more memory buys CPU they do not use. */
+  readonly memorySizeMb?: number;
+  /** @default 10 seconds: well under API Gateway's 29 s integration timeout. */
+  readonly timeout?: Duration;
+  /** Extra environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** How a function may use a table; picks the IAM actions. */
+export type TableAccess = 'read' | 'readWrite';
+
+/**
+ * A Node.js Lambda function with the project's defaults: Node.js 22, arm64, one ESM bundle with the AWS SDK
+ * inside (the version we test is the version that runs), source maps, JSON logs kept a month, X-Ray tracing.
+ */
+export class AppFunction extends Construct {
+  readonly function: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, 'lambda', props.entry),
+      handler: 'handler',
+      description: props.description,
+      // Pinned to 22 so the deployed runtime matches the local cloud's Node.js 22 workers.
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySizeMb ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      tracing: Tracing.ACTIVE,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      projectRoot: PROJECT_ROOT,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too: the runtime's built-in copy changes version under us.
+        externalModules: [],
+        // Some CommonJS dependencies call require(); ESM bundles need it defined.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    NagSuppressions.addResourceSuppressions(
+      this.function,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AWSLambdaBasicExecutionRole only allows writing this function’s own CloudWatch logs; it is the AWS-maintained minimum for Lambda logging.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason: 'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.',
+        },
+      ],
+      true,
+    );
+  }
+
+  /** Grants the function access to a table and passes its name in the environment variable `env`. */
+  bindTable(table: ITable, options: { readonly access: TableAccess; readonly env: string }): this {
+    if (options.access === 'read') {
+      table.grantReadData(this.function);
+    } else {
+      table.grantReadWriteData(this.function);
+    }
+    this.function.addEnvironment(options.env, table.tableName);
+    return this;
+  }
+}

@@ -1,0 +1,32 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface DataTableProps {
+  /** Partition key attribute (a string). */
+  readonly partitionKey: string;
+  /** Sort key attribute (a string), when one partition holds several items. */
+  readonly sortKey?: string;
+  /** @default RemovalPolicy.RETAIN: business records outlive `cdk destroy` unless you say otherwise. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A DynamoDB table with the project's defaults: on-demand capacity, encrypted with the AWS managed key,
+ * point-in-time recovery on. (`AWS::DynamoDB::Table`: one region, which is what every pattern here needs.)
+ */
+export class DataTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: DataTableProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: props.partitionKey, type: AttributeType.STRING },
+      sortKey: props.sortKey ? { name: props.sortKey, type: AttributeType.STRING } : undefined,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}

@@ -1,0 +1,174 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  ApiKey,
+  ApiKeySourceType,
+  EndpointType,
+  type JsonSchema,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Model,
+  Period,
+  type RequestValidator,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** Problem `type` URIs answered by the gateway itself, before any function runs. */
+const PROBLEM_TYPE_PREFIX = 'urn:problem:serverless-data-sharing:';
+
+export interface PlatformRestApiProps {
+  /** Stage name, the first path segment of every URL. @default 'prod' */
+  readonly stageName?: string;
+  /** Steady-state requests per second for the API key's usage plan. @default 50 */
+  readonly rateLimitPerSecond?: number;
+  /** Burst capacity of the usage plan's token bucket. @default 100 */
+  readonly burstLimit?: number;
+  /** Requests per day for the API key. @default 100000 */
+  readonly dailyQuota?: number;
+}
+
+export interface RouteOptions {
+  /** JSON Schema model the request body must match; API Gateway rejects others with 400 before invoking. */
+  readonly requestModel?: Model;
+}
+
+/**
+ * The REST API every pattern attaches to: API key required on every method, a usage plan with throttling and a
+ * quota, JSON access logs, request validation, and every gateway-generated error as `application/problem+json`.
+ */
+export class PlatformRestApi extends Construct {
+  readonly api: RestApi;
+  readonly apiKey: ApiKey;
+  private readonly bodyValidator: RequestValidator;
+
+  constructor(scope: Construct, id: string, props: PlatformRestApiProps = {}) {
+    super(scope, id);
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new RestApi(this, 'Api', {
+      description: 'Purchase orders from the web shop to accounting, one path per integration pattern.',
+      endpointTypes: [EndpointType.REGIONAL],
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      defaultMethodOptions: { apiKeyRequired: true },
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        tracingEnabled: true,
+        metricsEnabled: true,
+      },
+    });
+    // The RestApi's own `Endpoint` output has a hashed name; the stack exports `ApiUrl` instead.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    this.apiKey = new ApiKey(this, 'ApiKey', {
+      description: 'Key of the web shop calling the purchase-order API.',
+    });
+    const plan = this.api.addUsagePlan('UsagePlan', {
+      description: 'Throttling and quota for API key holders.',
+      throttle: { rateLimit: props.rateLimitPerSecond ?? 50, burstLimit: props.burstLimit ?? 100 },
+      quota: { limit: props.dailyQuota ?? 100_000, period: Period.DAY },
+    });
+    plan.addApiStage({ stage: this.api.deploymentStage });
+    plan.addApiKey(this.apiKey);
+
+    this.bodyValidator = this.api.addRequestValidator('BodyValidator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    this.addProblemResponses();
+
+    NagSuppressions.addResourceSuppressions(
+      this.api,
+      [
+        {
+          id: 'AwsSolutions-APIG3',
+          reason:
+            'WAF is an account-level cost and policy decision; the API key, usage-plan throttling and request validation bound abuse here. Attach a WebACL in production.',
+        },
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Callers are applications identified by API key with a usage plan (DESIGN section 7); there is no end-user identity to authorize.',
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason: 'No Cognito user pool: callers are applications identified by API key, not end users.',
+        },
+        {
+          id: 'AwsSolutions-APIG6',
+          reason:
+            'Execution logging needs the account-wide API Gateway CloudWatch role, an account setting this stack must not own; JSON access logs are on.',
+        },
+      ],
+      true,
+    );
+  }
+
+  /** The invoke URL of the deployed stage, ending in `/`. */
+  get url(): string {
+    return this.api.url;
+  }
+
+  /** Routes `method path` to a function through a Lambda proxy integration; the API key is required. */
+  addLambdaRoute(method: string, path: string, handler: IFunction, options: RouteOptions = {}): void {
+    const resource = this.api.root.resourceForPath(path);
+    resource.addMethod(method, new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
+      apiKeyRequired: true,
+      ...(options.requestModel
+        ? { requestValidator: this.bodyValidator, requestModels: { 'application/json': options.requestModel } }
+        : {}),
+    });
+  }
+
+  /** Adds a JSON Schema (draft 4) model for request validation. */
+  addModel(id: string, name: string, schema: object): Model {
+    return this.api.addModel(id, {
+      modelName: name,
+      contentType: 'application/json',
+      schema: schema as JsonSchema,
+    });
+  }
+
+  // Errors API Gateway answers itself (bad key, unknown route, invalid body, throttling) get the same
+  // RFC 9457 shape as the functions' errors, so a client parses one error format.
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+  private addProblemResponses(): void {
+    const problems: Array<[ResponseType, string, string, string]> = [
+      [ResponseType.BAD_REQUEST_BODY, '400', 'invalid-request-body', '"$context.error.validationErrorString"'],
+      [ResponseType.BAD_REQUEST_PARAMETERS, '400', 'invalid-request-parameters', '$context.error.messageString'],
+      [ResponseType.INVALID_API_KEY, '403', 'invalid-api-key', '"Send a valid API key in the x-api-key header."'],
+      // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; 404 says what happened.
+      [ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'no-such-route', '"No such resource or method."'],
+      [ResponseType.REQUEST_TOO_LARGE, '413', 'request-too-large', '"Requests are limited to 10 MB."'],
+      [ResponseType.THROTTLED, '429', 'throttled', '"Too many requests: slow down and retry with backoff."'],
+      [ResponseType.QUOTA_EXCEEDED, '429', 'quota-exceeded', '"The API key has used its daily quota."'],
+      [ResponseType.INTEGRATION_TIMEOUT, '504', 'integration-timeout', '$context.error.messageString'],
+    ];
+    for (const [type, status, name, detail] of problems) {
+      this.addProblemResponse(type, name, detail, status);
+    }
+    this.addProblemResponse(ResponseType.DEFAULT_4XX, 'client-error', '$context.error.messageString');
+    this.addProblemResponse(ResponseType.DEFAULT_5XX, 'gateway-error', '$context.error.messageString');
+  }
+
+  private addProblemResponse(type: ResponseType, name: string, detail: string, statusCode?: string): void {
+    const status = statusCode ? `"status":${statusCode},` : '';
+    this.api.addGatewayResponse(`Problem${type.responseType}`, {
+      type,
+      statusCode,
+      responseHeaders: { 'Content-Type': "'application/problem+json'" },
+      templates: {
+        'application/json': `{"type":"${PROBLEM_TYPE_PREFIX}${name}","title":$context.error.messageString,${status}"detail":${detail},"instance":"$context.path","requestId":"$context.requestId"}`,
+      },
+    });
+  }
+}

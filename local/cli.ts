@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { synthesize } from './synth.ts';
+
+/** The API port `npm start` uses unless told otherwise. */
+const DEFAULT_PORT = 4010;
+const MINIMUM_NODE = [22, 5] as const;
+
+const USAGE = `Usage: npm start -- [options]
+
+Synthesizes the CDK app and runs it on the local cloud (no AWS account, no Docker).
+
+Options:
+  --port <n>        port of the API server on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
+  --no-synth        run the existing cloud assembly instead of synthesizing
+  --assembly <dir>  the cloud assembly folder (default cdk.out)
+  --state <dir>     where outputs.json is written (default .local-cloud)
+  --quiet           do not echo function and emulator output
+  -h, --help        this text`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+      synth: { type: 'boolean', default: true },
+      'no-synth': { type: 'boolean', default: false },
+      assembly: { type: 'string', default: 'cdk.out' },
+      state: { type: 'string', default: '.local-cloud' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowNegative: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  requireNode();
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    fail(`--port must be a port number, got ${values.port}`);
+  }
+
+  const started = performance.now();
+  if (values.synth && !values['no-synth']) {
+    console.log('Synthesizing the CDK app (cdk synth)');
+    await synthesize({ outputDirectory: values.assembly });
+  }
+  let cloud: LocalCloud | undefined;
+  const shutdown = async (signal: string): Promise<void> => {
+    console.log(`\n${signal}: stopping the local cloud`);
+    await cloud?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  cloud = await startLocalCloud({
+    assemblyDirectory: values.assembly,
+    stateDirectory: values.state,
+    port,
+    log: (line) => console.log(line),
+    onOutput: values.quiet ? undefined : (source, line) => console.log(`[${source}] ${line}`),
+  });
+  printReady(cloud, (performance.now() - started) / 1000);
+}
+
+function printReady(cloud: LocalCloud, seconds: number): void {
+  console.log(`\nLocal cloud ready in ${seconds.toFixed(1)} s. Outputs: ${cloud.outputsFile}`);
+  for (const [stackName, outputs] of Object.entries(cloud.outputs)) {
+    console.log(`\n${stackName}`);
+    for (const [name, value] of Object.entries(outputs)) {
+      console.log(`  ${name.padEnd(10)} ${value}`);
+    }
+    if (outputs.ApiUrl && outputs.ApiKey) {
+      console.log('\nTry it:');
+      console.log(
+        `  curl -i -H "x-api-key: ${outputs.ApiKey}" -H "content-type: application/json" -d @examples/order.json ${outputs.ApiUrl}sync/orders`,
+      );
+    }
+  }
+  console.log('\nCtrl-C stops everything.');
+}
+
+function requireNode(): void {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor < MINIMUM_NODE[1])) {
+    fail(`The local cloud needs Node.js ${MINIMUM_NODE.join('.')} or newer; this is ${process.versions.node}.`);
+  }
+}
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+main().catch((error: unknown) => {
+  fail(error instanceof Error ? error.message : String(error));
+});

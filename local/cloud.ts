@@ -1,0 +1,214 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { restApiProviders } from './apigateway/providers.ts';
+import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
+import { readAssembly } from './cloudformation/assembly.ts';
+import { deployStack, type IgnoredType } from './cloudformation/deploy.ts';
+import type { DeployedStack, ResourceProvider } from './cloudformation/types.ts';
+import { tableProvider } from './dynamodb/table-provider.ts';
+import type { RunningEmulator } from './emulators/child-emulator.ts';
+import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
+import { EmulatorError } from './emulators/emulator-error.ts';
+import { freePort, isPortFree } from './emulators/ports.ts';
+import { functionProvider } from './lambda/function-provider.ts';
+import { LambdaHost } from './lambda/host.ts';
+
+/** The account and region every local resource lives in; ARNs and URLs are built from them. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+
+/** Credentials handed to functions and clients: the emulators check that they are present, not what they are. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/**
+ * Resource types the local cloud accepts without creating anything. Each reason says why that is safe;
+ * everything else without a provider fails the boot with its logical id.
+ */
+export const IGNORED_TYPES: readonly IgnoredType[] = [
+  { type: 'AWS::CDK::Metadata', reason: 'CDK usage metadata; no behaviour.' },
+  {
+    type: 'AWS::IAM::Role',
+    reason: 'The emulators do not evaluate IAM; permissions are checked by template tests.',
+    arnPrefix: 'iam::role/',
+  },
+  { type: 'AWS::IAM::Policy', reason: 'The emulators do not evaluate IAM.' },
+  { type: 'AWS::IAM::ManagedPolicy', reason: 'The emulators do not evaluate IAM.', arnPrefix: 'iam::policy/' },
+  {
+    type: 'AWS::Lambda::Permission',
+    reason: 'Resource policies are not evaluated; routes invoke their integration function directly.',
+  },
+  {
+    type: 'AWS::Logs::LogGroup',
+    reason: 'Function output goes to the local cloud log instead of CloudWatch Logs.',
+    arnPrefix: 'logs::log-group:',
+  },
+];
+
+export interface LocalCloudOptions {
+  /** The cloud assembly to run (`cdk.out`). */
+  readonly assemblyDirectory: string;
+  /** Where the outputs file and scratch files go (`.local-cloud`). */
+  readonly stateDirectory: string;
+  /** Port of the API server; 0 picks a free one. */
+  readonly port: number;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+  /** Each line a function or an emulator prints, by source. */
+  readonly onOutput?: (source: string, line: string) => void;
+}
+
+export interface LocalCloud {
+  readonly stacks: readonly DeployedStack[];
+  /** Stack outputs as `cdk deploy --outputs-file` writes them, with local URLs and API key values. */
+  readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly outputsFile: string;
+  readonly apiPort: number;
+  /** Stops the API server, every function and every emulator. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Boots a cloud assembly on the local cloud: emulators, resources in dependency order, then the API server. */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const log = options.log ?? (() => {});
+  const stoppers: Array<() => Promise<void>> = [];
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    // Last started, first stopped: the API server before the functions before the emulators.
+    for (const stopOne of stoppers.reverse()) {
+      await stopOne().catch((error: unknown) => log(`while stopping: ${String(error)}`));
+    }
+  };
+
+  try {
+    const assembly = await readAssembly(options.assemblyDirectory);
+    const apiPort = await reserveApiPort(options.port);
+    const types = new Set(assembly.flatMap((stack) => Object.values(stack.template.Resources).map((r) => r.Type)));
+
+    const emulatorEndpoints: Record<string, string> = {};
+    let dynamoDb: DynamoDBClient | undefined;
+    if (types.has('AWS::DynamoDB::Table')) {
+      log('Starting DynamoDB Local');
+      const emulator: RunningEmulator = await startDynamoDbLocal({
+        port: await freePort(),
+        onOutput: (line) => options.onOutput?.('dynamodb-local', line),
+      });
+      stoppers.push(() => emulator.stop());
+      emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB = emulator.endpoint;
+      dynamoDb = new DynamoDBClient({
+        endpoint: emulator.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      stoppers.push(async () => dynamoDb?.destroy());
+    }
+
+    const host = new LambdaHost({
+      baseEnvironment: {
+        ...emulatorEndpoints,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      },
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      onLog: (functionName, line) => options.onOutput?.(functionName, line),
+    });
+    stoppers.push(() => host.close());
+
+    const rewriteEndpoints = (value: string): string => rewriteExecuteApiUrls(value, apiPort);
+    const stacks: DeployedStack[] = [];
+    for (const stack of assembly) {
+      log(`Creating the resources of ${stack.stackName}`);
+      const providers: Record<string, ResourceProvider> = {
+        ...restApiProviders(),
+        'AWS::Lambda::Function': functionProvider({
+          host,
+          assetsByObjectKey: stack.assetsByObjectKey,
+          scratchDirectory: options.stateDirectory,
+          rewriteEndpoints,
+        }),
+        ...(dynamoDb ? { 'AWS::DynamoDB::Table': tableProvider(dynamoDb) } : {}),
+      };
+      stacks.push(
+        await deployStack({
+          stackName: stack.stackName,
+          template: stack.template,
+          region: LOCAL_REGION,
+          accountId: LOCAL_ACCOUNT_ID,
+          providers,
+          ignoredTypes: IGNORED_TYPES,
+        }),
+      );
+    }
+
+    const withApis = stacks.filter((stack) =>
+      [...stack.resources.values()].some((resource) => resource.type === 'AWS::ApiGateway::RestApi'),
+    );
+    if (withApis.length > 1) {
+      throw new EmulatorError('REST APIs in more than one stack are not supported by the local cloud yet.');
+    }
+    const [apiStack] = withApis;
+    if (apiStack) {
+      const server = await startRestApiServer({
+        stack: apiStack,
+        invoker: host,
+        port: apiPort,
+        log: (line) => options.onOutput?.('api-gateway', line),
+      });
+      stoppers.push(() => server.close());
+    }
+
+    const outputs = Object.fromEntries(stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
+    await mkdir(options.stateDirectory, { recursive: true });
+    const outputsFile = path.join(options.stateDirectory, 'outputs.json');
+    await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    return { stacks, outputs, outputsFile, apiPort, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function reserveApiPort(port: number): Promise<number> {
+  if (port === 0) {
+    return freePort();
+  }
+  if (!(await isPortFree(port))) {
+    throw new EmulatorError(`Port ${port} is in use on 127.0.0.1: stop what listens there or choose another with --port.`);
+  }
+  return port;
+}
+
+const EXECUTE_API_URL = /https:\/\/[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\/[^\s"']*)?/g;
+
+/** Replaces every API Gateway invoke URL in a string with the local API server's URL for it. */
+export function rewriteExecuteApiUrls(value: string, port: number): string {
+  return value.replace(EXECUTE_API_URL, (url) => localEndpointFor(url, port) ?? url);
+}
+
+/**
+ * The stack's outputs with local URLs. For an output that is an API key id (`Ref` of an
+ * `AWS::ApiGateway::ApiKey`), the key's value is added beside it, named without the `Id` suffix
+ * (`ApiKeyId` -> `ApiKey`), since there is no console to read it from.
+ */
+function localOutputs(stack: DeployedStack, port: number): Record<string, string> {
+  const keyValues = new Map<string, string>();
+  for (const resource of stack.resources.values()) {
+    if (resource.type === 'AWS::ApiGateway::ApiKey' && typeof resource.attributes.__Value === 'string') {
+      keyValues.set(resource.physicalId, resource.attributes.__Value);
+    }
+  }
+  const outputs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(stack.outputs)) {
+    outputs[name] = rewriteExecuteApiUrls(value, port);
+    const keyValue = keyValues.get(value);
+    if (keyValue !== undefined) {
+      outputs[name.endsWith('Id') ? name.slice(0, -2) : `${name}Value`] = keyValue;
+    }
+  }
+  return outputs;
+}

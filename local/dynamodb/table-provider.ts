@@ -1,0 +1,67 @@
+import {
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { generatedName } from '../cloudformation/physical-ids.ts';
+import type { CreateRequest, CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
+
+// The properties of AWS::DynamoDB::Table that shape the table; the rest (SSE, point-in-time recovery,
+// deletion protection, tags, contributor insights) have no meaning for an in-memory DynamoDB Local.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html
+interface TableProperties {
+  readonly TableName?: string;
+  readonly KeySchema: CreateTableCommandInput['KeySchema'];
+  readonly AttributeDefinitions: AttributeDefinition[];
+  readonly BillingMode?: 'PROVISIONED' | 'PAY_PER_REQUEST';
+  readonly ProvisionedThroughput?: CreateTableCommandInput['ProvisionedThroughput'];
+  readonly GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
+  readonly LocalSecondaryIndexes?: CreateTableCommandInput['LocalSecondaryIndexes'];
+  readonly StreamSpecification?: { readonly StreamViewType: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' };
+  readonly TimeToLiveSpecification?: { readonly AttributeName: string; readonly Enabled: boolean };
+}
+
+/** Creates `AWS::DynamoDB::Table` resources on DynamoDB Local. Ref = table name; Arn and StreamArn attributes. */
+export function tableProvider(client: DynamoDBClient): ResourceProvider {
+  return {
+    async create(request: CreateRequest): Promise<CreatedResource> {
+      const properties = request.properties as unknown as TableProperties;
+      // CloudFormation's generated table names are {stack}-{logicalId}-{suffix}, at most 255 characters.
+      const tableName = properties.TableName ?? generatedName(request.stackName, request.logicalId, 255);
+      const billingMode = properties.BillingMode ?? 'PROVISIONED';
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          KeySchema: properties.KeySchema,
+          AttributeDefinitions: properties.AttributeDefinitions,
+          BillingMode: billingMode,
+          ProvisionedThroughput: billingMode === 'PROVISIONED' ? properties.ProvisionedThroughput : undefined,
+          GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes,
+          LocalSecondaryIndexes: properties.LocalSecondaryIndexes,
+          StreamSpecification: properties.StreamSpecification
+            ? { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType }
+            : undefined,
+        }),
+      );
+      if (properties.TimeToLiveSpecification?.Enabled) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: tableName,
+            TimeToLiveSpecification: properties.TimeToLiveSpecification,
+          }),
+        );
+      }
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return {
+        physicalId: tableName,
+        attributes: {
+          Arn: `arn:aws:dynamodb:${request.region}:${request.accountId}:table/${tableName}`,
+          ...(Table?.LatestStreamArn ? { StreamArn: Table.LatestStreamArn } : {}),
+        },
+      };
+    },
+  };
+}

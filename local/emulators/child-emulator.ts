@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EmulatorError } from './emulator-error.ts';
+
+/** An emulator running as a child process. */
+export interface RunningEmulator {
+  readonly name: string;
+  /** Base URL of its AWS-protocol endpoint, e.g. `http://127.0.0.1:8000`. */
+  readonly endpoint: string;
+  /** Stops it and waits until the process is gone. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface ChildEmulatorOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly endpoint: string;
+  /** Resolves true once the emulator answers requests. */
+  readonly isReady: () => Promise<boolean>;
+  /** How long to wait for readiness. @default 60 s */
+  readonly startTimeoutMs?: number;
+  /** Each line the emulator prints. */
+  readonly onOutput?: (line: string) => void;
+}
+
+const OUTPUT_LINES_KEPT = 30;
+const STOP_GRACE_MS = 5_000;
+
+/** Every child still running, killed on exit so a crash of the local cloud leaves none behind. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) {
+    child.kill('SIGKILL');
+  }
+});
+
+/** Starts an emulator process and waits until it is ready; fails with its last output when it is not. */
+export async function startChildEmulator(options: ChildEmulatorOptions): Promise<RunningEmulator> {
+  const child = spawn(options.command, [...options.args], {
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const recentOutput: string[] = [];
+  const onChunk = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split(/\r?\n/)) {
+      if (line.trim() === '') {
+        continue;
+      }
+      recentOutput.push(line);
+      if (recentOutput.length > OUTPUT_LINES_KEPT) {
+        recentOutput.shift();
+      }
+      options.onOutput?.(line);
+    }
+  };
+  child.stdout?.on('data', onChunk);
+  child.stderr?.on('data', onChunk);
+
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+    child.once('error', (error) => {
+      running.delete(child);
+      resolve((error as NodeJS.ErrnoException).code ?? error.message);
+    });
+  });
+  let exitStatus: number | string | undefined;
+  void exited.then((status) => {
+    exitStatus = status;
+  });
+
+  const stop = async (): Promise<void> => {
+    if (exitStatus !== undefined) {
+      return;
+    }
+    child.stdin?.end();
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (exitStatus !== undefined) {
+      throw new EmulatorError(
+        `${options.name} exited (${exitStatus}) before it was ready. Its last output:\n  ${recentOutput.join('\n  ')}`,
+      );
+    }
+    if (await options.isReady().catch(() => false)) {
+      return { name: options.name, endpoint: options.endpoint, stop };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new EmulatorError(
+    `${options.name} was not ready after ${options.startTimeoutMs ?? 60_000} ms. Its last output:\n  ${recentOutput.join('\n  ')}`,
+  );
+}

@@ -1,0 +1,92 @@
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generatedName } from '../cloudformation/physical-ids.ts';
+import { TemplateError } from '../cloudformation/template-error.ts';
+import type { CreateRequest, CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
+import type { FunctionConfig } from './types.ts';
+
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
+interface FunctionProperties {
+  readonly FunctionName?: string;
+  readonly Handler?: string;
+  readonly Runtime?: string;
+  readonly Timeout?: number;
+  readonly MemorySize?: number;
+  readonly ReservedConcurrentExecutions?: number;
+  readonly PackageType?: string;
+  readonly Code: { readonly S3Key?: string; readonly ZipFile?: string; readonly ImageUri?: string };
+  readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> };
+}
+
+export interface FunctionProviderOptions {
+  /** Where functions are registered to run. */
+  readonly host: { register(config: FunctionConfig): void };
+  /** Staged asset folders by the S3 object key the template names. */
+  readonly assetsByObjectKey: ReadonlyMap<string, string>;
+  /** Where inline (`ZipFile`) code is written. */
+  readonly scratchDirectory: string;
+  /** Rewrites AWS endpoint URLs in environment values to their local counterparts. */
+  readonly rewriteEndpoints: (value: string) => string;
+}
+
+/** Creates `AWS::Lambda::Function` resources on the local Lambda host. Ref = function name; Arn attribute. */
+export function functionProvider(options: FunctionProviderOptions): ResourceProvider {
+  return {
+    async create(request: CreateRequest): Promise<CreatedResource> {
+      const properties = request.properties as unknown as FunctionProperties;
+      const where = `Resource ${request.logicalId}`;
+      if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
+        throw new TemplateError(`${where}: container image functions need Docker; the local cloud runs zip functions`);
+      }
+      const runtime = properties.Runtime ?? '';
+      if (!runtime.startsWith('nodejs')) {
+        throw new TemplateError(`${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`);
+      }
+      // Generated function names are at most 64 characters.
+      const functionName = properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64);
+      const environment: Record<string, string> = {};
+      for (const [name, value] of Object.entries(properties.Environment?.Variables ?? {})) {
+        environment[name] = options.rewriteEndpoints(String(value));
+      }
+      const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+      options.host.register({
+        functionName,
+        functionArn,
+        handler: properties.Handler ?? 'index.handler',
+        codeDirectory: await codeDirectory(properties, functionName, options, where),
+        runtime,
+        // Lambda's defaults: 3 seconds and 128 MB.
+        timeoutSeconds: properties.Timeout ?? 3,
+        memorySizeMb: properties.MemorySize ?? 128,
+        environment,
+        reservedConcurrency: properties.ReservedConcurrentExecutions,
+      });
+      return { physicalId: functionName, attributes: { Arn: functionArn } };
+    },
+  };
+}
+
+async function codeDirectory(
+  properties: FunctionProperties,
+  functionName: string,
+  options: FunctionProviderOptions,
+  where: string,
+): Promise<string> {
+  if (properties.Code.ZipFile !== undefined) {
+    // Inline code is an index file in the Node.js runtimes.
+    const directory = path.join(options.scratchDirectory, 'inline-code', functionName);
+    await mkdir(directory, { recursive: true });
+    await writeFile(path.join(directory, 'index.js'), properties.Code.ZipFile);
+    return directory;
+  }
+  const key = properties.Code.S3Key;
+  const staged = key === undefined ? undefined : options.assetsByObjectKey.get(key);
+  if (!staged) {
+    throw new TemplateError(`${where}: code ${key ?? '(no S3Key)'} is not an asset of this cloud assembly`);
+  }
+  if (!statSync(staged).isDirectory()) {
+    throw new TemplateError(`${where}: asset ${staged} is a file; the local cloud runs staged asset folders`);
+  }
+  return staged;
+}
