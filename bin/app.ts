@@ -1,11 +1,12 @@
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DataSharingStack } from '../lib/data-sharing-stack.ts';
 
 const app = new App();
 new DataSharingStack(app, 'DataSharingStack', {
-  description: 'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
+  description:
+    'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-// Security best practices are checked on every synth: an unacknowledged finding fails it.
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+// Security best practices are checked on every synth: an unacknowledged finding stops it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -11,10 +11,14 @@ export class DataSharingStack extends Stack {
     new ApiPayloadPattern(this, 'ApiPayload', { api });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
-    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API (stage included).' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: api.url,
+      description: 'Base URL of the REST API (stage included).',
+    });
     new CfnOutput(this, 'ApiKeyId', {
       value: api.apiKey.keyId,
-      description: 'Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`.',
+      description:
+        'Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`.',
     });
   }
 }

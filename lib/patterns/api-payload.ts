@@ -24,7 +24,8 @@ export class ApiPayloadPattern extends Construct {
     const recordOrder = new AppFunction(this, 'RecordOrder', {
       entry: 'api-payload/record-order.ts',
       serviceName: 'api-payload',
-      description: 'POST /sync/orders: validates, prices and records a purchase order, idempotent on orderId.',
+      description:
+        'POST /sync/orders: validates, prices and records a purchase order, idempotent on orderId.',
     }).bindTable(this.orders.table, { access: 'readWrite', env: 'ORDERS_TABLE_NAME' });
 
     const getOrder = new AppFunction(this, 'GetOrder', {

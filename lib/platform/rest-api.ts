@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -15,7 +15,6 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
 /** Problem `type` URIs answered by the gateway itself, before any function runs. */
@@ -86,31 +85,27 @@ export class PlatformRestApi extends Construct {
     });
     this.addProblemResponses();
 
-    NagSuppressions.addResourceSuppressions(
-      this.api,
-      [
-        {
-          id: 'AwsSolutions-APIG3',
-          reason:
-            'WAF is an account-level cost and policy decision; the API key, usage-plan throttling and request validation bound abuse here. Attach a WebACL in production.',
-        },
-        {
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'Callers are applications identified by API key with a usage plan (DESIGN section 7); there is no end-user identity to authorize.',
-        },
-        {
-          id: 'AwsSolutions-COG4',
-          reason: 'No Cognito user pool: callers are applications identified by API key, not end users.',
-        },
-        {
-          id: 'AwsSolutions-APIG6',
-          reason:
-            'Execution logging needs the account-wide API Gateway CloudWatch role, an account setting this stack must not own; JSON access logs are on.',
-        },
-      ],
-      true,
-    );
+    const acknowledge = Validations.of(this.api);
+    acknowledge.acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'WAF is an account-level cost and policy decision; the API key, usage-plan throttling and request validation bound abuse here. Attach a WebACL in production.',
+    });
+    acknowledge.acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Callers are applications identified by API key with a usage plan; there is no end-user identity to authorize.',
+    });
+    acknowledge.acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'No Cognito user pool: callers are applications identified by API key, not end users.',
+    });
+    acknowledge.acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, an account setting this stack must not own; JSON access logs are on.',
+    });
   }
 
   /** The invoke URL of the deployed stage, ending in `/`. */
@@ -124,7 +119,10 @@ export class PlatformRestApi extends Construct {
     resource.addMethod(method, new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
       apiKeyRequired: true,
       ...(options.requestModel
-        ? { requestValidator: this.bodyValidator, requestModels: { 'application/json': options.requestModel } }
+        ? {
+            requestValidator: this.bodyValidator,
+            requestModels: { 'application/json': options.requestModel },
+          }
         : {}),
     });
   }
@@ -143,9 +141,24 @@ export class PlatformRestApi extends Construct {
   // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
   private addProblemResponses(): void {
     const problems: Array<[ResponseType, string, string, string]> = [
-      [ResponseType.BAD_REQUEST_BODY, '400', 'invalid-request-body', '"$context.error.validationErrorString"'],
-      [ResponseType.BAD_REQUEST_PARAMETERS, '400', 'invalid-request-parameters', '$context.error.messageString'],
-      [ResponseType.INVALID_API_KEY, '403', 'invalid-api-key', '"Send a valid API key in the x-api-key header."'],
+      [
+        ResponseType.BAD_REQUEST_BODY,
+        '400',
+        'invalid-request-body',
+        '"$context.error.validationErrorString"',
+      ],
+      [
+        ResponseType.BAD_REQUEST_PARAMETERS,
+        '400',
+        'invalid-request-parameters',
+        '$context.error.messageString',
+      ],
+      [
+        ResponseType.INVALID_API_KEY,
+        '403',
+        'invalid-api-key',
+        '"Send a valid API key in the x-api-key header."',
+      ],
       // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; 404 says what happened.
       [ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'no-such-route', '"No such resource or method."'],
       [ResponseType.REQUEST_TOO_LARGE, '413', 'request-too-large', '"Requests are limited to 10 MB."'],

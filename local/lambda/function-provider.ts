@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generatedName } from '../cloudformation/physical-ids.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreateRequest, CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
+import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
 import type { FunctionConfig } from './types.ts';
 
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
@@ -37,11 +37,15 @@ export function functionProvider(options: FunctionProviderOptions): ResourceProv
       const properties = request.properties as unknown as FunctionProperties;
       const where = `Resource ${request.logicalId}`;
       if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
-        throw new TemplateError(`${where}: container image functions need Docker; the local cloud runs zip functions`);
+        throw new TemplateError(
+          `${where}: container image functions need Docker; the local cloud runs zip functions`,
+        );
       }
       const runtime = properties.Runtime ?? '';
       if (!runtime.startsWith('nodejs')) {
-        throw new TemplateError(`${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`);
+        throw new TemplateError(
+          `${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
+        );
       }
       // Generated function names are at most 64 characters.
       const functionName = properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64);

@@ -34,7 +34,10 @@ export type InvokeOutcome =
   /** Lambda refused the invocation before running it (HTTP 4xx from the Invoke API). */
   | {
       readonly status: 'rejected';
-      readonly errorCode: 'RequestTooLargeException' | 'TooManyRequestsException' | 'ResourceNotFoundException';
+      readonly errorCode:
+        | 'RequestTooLargeException'
+        | 'TooManyRequestsException'
+        | 'ResourceNotFoundException';
       readonly message: string;
     };
 

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { deployStack, deploymentOrder } from '../../../../local/cloudformation/deploy.ts';
-import type { CfnResource, CfnTemplate, CreateRequest, ResourceProvider } from '../../../../local/cloudformation/types.ts';
+import { deploymentOrder, deployStack } from '../../../../local/cloudformation/deploy.ts';
+import type {
+  CfnResource,
+  CfnTemplate,
+  CreateRequest,
+  ResourceProvider,
+} from '../../../../local/cloudformation/types.ts';
 
 /** A provider that records what it was asked to create and names things after their logical id. */
 function recordingProvider(created: CreateRequest[]): ResourceProvider {
   return {
     async create(request) {
       created.push(request);
-      return { physicalId: `${request.logicalId}-physical`, attributes: { Arn: `arn:test:${request.logicalId}` } };
+      return {
+        physicalId: `${request.logicalId}-physical`,
+        attributes: { Arn: `arn:test:${request.logicalId}` },
+      };
     },
   };
 }
@@ -19,7 +27,10 @@ describe('deployStack', () => {
     const created: CreateRequest[] = [];
     const template: CfnTemplate = {
       Resources: {
-        Handler: { Type: 'Test::Fn', Properties: { Table: { Ref: 'Orders' }, Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+        Handler: {
+          Type: 'Test::Fn',
+          Properties: { Table: { Ref: 'Orders' }, Role: { 'Fn::GetAtt': ['Role', 'Arn'] } },
+        },
         Role: { Type: 'Test::Role' },
         Orders: { Type: 'Test::Table', DependsOn: 'Role' },
       },
@@ -27,7 +38,11 @@ describe('deployStack', () => {
     await deployStack({
       ...base,
       template,
-      providers: { 'Test::Fn': recordingProvider(created), 'Test::Role': recordingProvider(created), 'Test::Table': recordingProvider(created) },
+      providers: {
+        'Test::Fn': recordingProvider(created),
+        'Test::Role': recordingProvider(created),
+        'Test::Table': recordingProvider(created),
+      },
     });
     expect(created.map((request) => request.logicalId)).toEqual(['Role', 'Orders', 'Handler']);
     expect(created[2]?.properties).toEqual({ Table: 'Orders-physical', Role: 'arn:test:Role' });
@@ -43,7 +58,11 @@ describe('deployStack', () => {
         Hidden: { Value: 'x', Condition: 'Never' },
       },
     };
-    const stack = await deployStack({ ...base, template, providers: { 'Test::Table': recordingProvider([]) } });
+    const stack = await deployStack({
+      ...base,
+      template,
+      providers: { 'Test::Table': recordingProvider([]) },
+    });
     expect(stack.outputs).toEqual({ TableName: 'Orders-physical', TableArn: 'arn:test:Orders' });
   });
 
@@ -53,7 +72,11 @@ describe('deployStack', () => {
       Conditions: { InChina: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'cn-north-1'] } },
       Resources: { Metadata: { Type: 'Test::Table', Condition: 'InChina' }, Orders: { Type: 'Test::Table' } },
     };
-    const stack = await deployStack({ ...base, template, providers: { 'Test::Table': recordingProvider(created) } });
+    const stack = await deployStack({
+      ...base,
+      template,
+      providers: { 'Test::Table': recordingProvider(created) },
+    });
     expect(created.map((request) => request.logicalId)).toEqual(['Orders']);
     expect([...stack.resources.keys()]).toEqual(['Orders']);
   });
@@ -118,6 +141,8 @@ describe('deploymentOrder', () => {
 
   it('fails when DependsOn names a resource that is not created', () => {
     const resources = new Map<string, CfnResource>([['A', { Type: 'T', DependsOn: ['Ghost'] }]]);
-    expect(() => deploymentOrder(resources)).toThrow('Resource A: DependsOn names Ghost, which is not created');
+    expect(() => deploymentOrder(resources)).toThrow(
+      'Resource A: DependsOn names Ghost, which is not created',
+    );
   });
 });

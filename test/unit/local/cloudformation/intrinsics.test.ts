@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ResolveContext, referencedResources, resolve } from '../../../../local/cloudformation/intrinsics.ts';
+import {
+  type ResolveContext,
+  referencedResources,
+  resolve,
+} from '../../../../local/cloudformation/intrinsics.ts';
 import { TemplateError } from '../../../../local/cloudformation/template-error.ts';
 
 const context: ResolveContext = {
@@ -32,7 +36,17 @@ describe('resolve', () => {
     const url = {
       'Fn::Join': [
         '',
-        ['https://', { Ref: 'Api' }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'Stage' }, '/'],
+        [
+          'https://',
+          { Ref: 'Api' },
+          '.execute-api.',
+          { Ref: 'AWS::Region' },
+          '.',
+          { Ref: 'AWS::URLSuffix' },
+          '/',
+          { Ref: 'Stage' },
+          '/',
+        ],
       ],
     };
     expect(resolve(url, context)).toBe('https://a1b2c3.execute-api.eu-west-1.amazonaws.com/prod/');
@@ -69,7 +83,9 @@ describe('resolve', () => {
   });
 
   it('fails loudly, with the path, on an unsupported intrinsic', () => {
-    expect(() => resolve({ Value: { 'Fn::ImportValue': 'Shared' } }, context, 'Resources.Fn.Properties')).toThrow(
+    expect(() =>
+      resolve({ Value: { 'Fn::ImportValue': 'Shared' } }, context, 'Resources.Fn.Properties'),
+    ).toThrow(
       /Resources\.Fn\.Properties\.Value\.Fn::ImportValue: the local cloud does not support Fn::ImportValue/,
     );
   });

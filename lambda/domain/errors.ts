@@ -1,0 +1,44 @@
+/** One thing wrong with the input, located by a JSON Pointer into it (RFC 9457 `errors` member style). */
+export interface FieldError {
+  /** JSON Pointer as a URI fragment, e.g. `#/lines/0/quantity`; `#` is the whole document. */
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+/** The input does not satisfy the schema or the domain's rules. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly errors: readonly FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+/** An attachment larger than the pattern accepts. */
+export class AttachmentTooLargeError extends Error {
+  override readonly name = 'AttachmentTooLargeError';
+  constructor(
+    readonly sizeBytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`The attachment is ${sizeBytes} bytes decoded; at most ${maxBytes} bytes are accepted.`);
+  }
+}
+
+/** An order id reused with a different order: the idempotency key does not match its first use. */
+export class OrderConflictError extends Error {
+  override readonly name = 'OrderConflictError';
+  constructor(readonly orderId: string) {
+    super(`Order ${orderId} was already recorded with a different body; use a new orderId for a new order.`);
+  }
+}
+
+/** No order with that id was recorded. */
+export class OrderNotFoundError extends Error {
+  override readonly name = 'OrderNotFoundError';
+  constructor(readonly orderId: string) {
+    super(`No order ${orderId} has been recorded.`);
+  }
+}

@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CURRENCY_CODES } from './currencies.ts';
+import { AttachmentTooLargeError, type FieldError, OrderConflictError, ValidationError } from './errors.ts';
+
+/** Largest attachment accepted, decoded: 1 MiB keeps the order and its attachment in one DynamoDB transaction. */
+export const MAX_ATTACHMENT_BYTES = 1_048_576;
+export const MAX_LINES = 100;
+export const MAX_QUANTITY = 10_000;
+/** 100 lines x 10,000 units x 10^9 cents stays below 2^53, so every total is an exact integer. */
+export const MAX_UNIT_PRICE_CENTS = 1_000_000_000;
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+// No path separators or control characters, and not "." or "..": a file name, never a path.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses.
+const FILENAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/;
+// type/subtype with RFC 6838 restricted-name characters.
+const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+// A plain character class: API Gateway validates with Java regular expressions, which recurse on repeated
+// groups and overflow their stack on a megabyte-long string. Length and padding are checked in code.
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const orderLineSchema = z.strictObject({
+  sku: z.string().regex(SKU_PATTERN),
+  quantity: z.int().min(1).max(MAX_QUANTITY),
+  unitPriceCents: z.int().min(0).max(MAX_UNIT_PRICE_CENTS),
+});
+
+const attachmentSchema = z.strictObject({
+  filename: z.string().regex(FILENAME_PATTERN),
+  contentType: z.string().regex(MEDIA_TYPE_PATTERN),
+  base64: z.string().regex(BASE64_PATTERN),
+});
+
+/** A purchase order as the web shop sends it. The one schema behind the code and the API's request validation. */
+export const purchaseOrderSchema = z.strictObject({
+  /** The client's idempotency key: the same id always means the same order. */
+  orderId: z.string().regex(ID_PATTERN),
+  customerId: z.string().regex(ID_PATTERN),
+  currency: z.enum(CURRENCY_CODES),
+  lines: z.array(orderLineSchema).min(1).max(MAX_LINES),
+  placedAt: z.iso.datetime({ offset: true }),
+  attachment: attachmentSchema.optional(),
+});
+
+export type PurchaseOrder = z.infer<typeof purchaseOrderSchema>;
+
+/** The order schema as JSON Schema draft 4, the dialect API Gateway models use. */
+export const orderJsonSchema = z.toJSONSchema(purchaseOrderSchema, { target: 'draft-4' });
+
+/** An order line with its total. */
+export interface PricedLine {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+  readonly lineTotalCents: number;
+}
+
+/** What is kept of an attachment beside the order (its bytes are stored apart). */
+export interface AttachmentSummary {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+}
+
+/** A recorded purchase order. */
+export interface RecordedOrder {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly currency: string;
+  readonly placedAt: string;
+  readonly lines: readonly PricedLine[];
+  readonly totalCents: number;
+  readonly attachment?: AttachmentSummary;
+  readonly recordedAt: string;
+  /** SHA-256 of the canonical order: tells a replay of the same order from another order under the same id. */
+  readonly fingerprint: string;
+}
+
+/** An order as clients see it: the record without internal fields. */
+export type PublicOrder = Omit<RecordedOrder, 'fingerprint'>;
+
+/** A parsed order and its decoded attachment. */
+export interface ParsedOrder {
+  readonly order: PurchaseOrder;
+  readonly attachment?: Buffer;
+}
+
+/** Parses and validates a request body into a purchase order; throws `ValidationError` or `AttachmentTooLargeError`. */
+export function parseOrder(body: string | null | undefined): ParsedOrder {
+  if (body === null || body === undefined || body.trim() === '') {
+    throw new ValidationError('The request has no body.', [
+      { pointer: '#', detail: 'Send a JSON purchase order.' },
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw new ValidationError('The body is not valid JSON.', [
+      { pointer: '#', detail: (error as Error).message },
+    ]);
+  }
+  const result = purchaseOrderSchema.safeParse(json);
+  if (!result.success) {
+    throw new ValidationError('The purchase order is invalid.', fieldErrors(result.error));
+  }
+  const order = result.data;
+  return order.attachment ? { order, attachment: decodeAttachment(order.attachment.base64) } : { order };
+}
+
+/** Whether an order id has the shape of one, so a lookup with another shape fails as bad input. */
+export function isOrderId(value: string | undefined): value is string {
+  return value !== undefined && ID_PATTERN.test(value);
+}
+
+/** Prices an order in integer cents and stamps it as recorded at `recordedAt`. */
+export function recordOrder(parsed: ParsedOrder, recordedAt: Date): RecordedOrder {
+  const { order, attachment } = parsed;
+  const lines = order.lines.map((line) => ({ ...line, lineTotalCents: line.quantity * line.unitPriceCents }));
+  const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    currency: order.currency,
+    placedAt: order.placedAt,
+    lines,
+    totalCents,
+    ...(order.attachment && attachment
+      ? {
+          attachment: {
+            filename: order.attachment.filename,
+            contentType: order.attachment.contentType,
+            sizeBytes: attachment.length,
+            sha256: sha256(attachment),
+          },
+        }
+      : {}),
+    recordedAt: recordedAt.toISOString(),
+    fingerprint: fingerprintOf(order),
+  };
+}
+
+/**
+ * What to answer when the order id is already recorded: the stored record when the incoming order is the same
+ * (a retry), an `OrderConflictError` when it is another order under the same id.
+ */
+export function replayOrConflict(existing: RecordedOrder, incoming: RecordedOrder): RecordedOrder {
+  if (existing.fingerprint !== incoming.fingerprint) {
+    throw new OrderConflictError(incoming.orderId);
+  }
+  return existing;
+}
+
+/** The order without internal fields. */
+export function toPublicOrder(order: RecordedOrder): PublicOrder {
+  const { fingerprint: _fingerprint, ...visible } = order;
+  return visible;
+}
+
+/** SHA-256 of the order in a canonical form: fixed key order, no white space; attachment content included. */
+export function fingerprintOf(order: PurchaseOrder): string {
+  const canonical = {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    currency: order.currency,
+    placedAt: order.placedAt,
+    lines: order.lines.map((line) => [line.sku, line.quantity, line.unitPriceCents]),
+    attachment: order.attachment
+      ? [order.attachment.filename, order.attachment.contentType, order.attachment.base64]
+      : null,
+  };
+  return sha256(JSON.stringify(canonical));
+}
+
+function decodeAttachment(base64: string): Buffer {
+  if (base64.length % 4 !== 0 || /=[^=]/.test(base64)) {
+    throw new ValidationError('The purchase order is invalid.', [
+      {
+        pointer: '#/attachment/base64',
+        detail: 'Not standard padded base64: the length must be a multiple of 4.',
+      },
+    ]);
+  }
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  // Size from the length first: an oversize attachment is refused without decoding it.
+  const sizeBytes = (base64.length / 4) * 3 - padding;
+  if (sizeBytes > MAX_ATTACHMENT_BYTES) {
+    throw new AttachmentTooLargeError(sizeBytes, MAX_ATTACHMENT_BYTES);
+  }
+  return Buffer.from(base64, 'base64');
+}
+
+function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const at = pointer(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ pointer: pointer([...issue.path, key]), detail: 'Unknown field.' }));
+    }
+    return [{ pointer: at, detail: issue.message }];
+  });
+}
+
+/** A JSON Pointer (RFC 6901) as a URI fragment. */
+function pointer(path: readonly PropertyKey[]): string {
+  return `#${path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')}`;
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,43 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
+
+/** `200 OK` with a JSON body. */
+export function ok(body: unknown): APIGatewayProxyResult {
+  return { statusCode: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+}
+
+/** `201 Created` with a JSON body and the new resource's URL in `Location`. */
+export function created(location: string, body: unknown): APIGatewayProxyResult {
+  return { statusCode: 201, headers: { ...JSON_HEADERS, Location: location }, body: JSON.stringify(body) };
+}
+
+/** A request header, whatever its case (API Gateway passes them as the client sent them). */
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The absolute URL of `id` under the requested collection: `{proto}://{host}{stage path}/{id}`.
+ * `requestContext.path` carries the stage (`/prod/sync/orders`) on the execute-api host.
+ */
+export function resourceUrl(event: APIGatewayProxyEvent, id: string): string {
+  const protocol = header(event, 'X-Forwarded-Proto') ?? 'https';
+  const host = header(event, 'Host') ?? event.requestContext.domainName ?? 'localhost';
+  const collection = (event.requestContext.path ?? event.path).replace(/\/+$/, '');
+  return `${protocol}://${host}${collection}/${encodeURIComponent(id)}`;
+}
+
+/** The request body as text, decoding it when API Gateway passed it base64-encoded. */
+export function bodyText(event: APIGatewayProxyEvent): string | null {
+  if (event.body === null || !event.isBase64Encoded) {
+    return event.body;
+  }
+  return Buffer.from(event.body, 'base64').toString('utf8');
+}

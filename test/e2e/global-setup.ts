@@ -1,0 +1,45 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import type { TestProject } from 'vitest/node';
+import { startLocalCloud } from '../../local/cloud.ts';
+import { synthesize } from '../../local/synth.ts';
+import { type Target, targetFromOutputs, targetName } from './target.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    target: Target;
+  }
+}
+
+const STATE_DIRECTORY = path.resolve('.local-cloud', 'e2e');
+
+/**
+ * Finds the system under test. `local` (default): synthesizes the app and boots it on the local cloud on a free
+ * port, stopped after the suite. `localstack` / `aws`: reads `E2E_OUTPUTS_FILE` written by `cdk deploy`.
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const name = targetName();
+  if (name !== 'local') {
+    const outputsFile = process.env.E2E_OUTPUTS_FILE ?? `outputs.${name}.json`;
+    project.provide('target', await targetFromOutputs(name, outputsFile, fetchApiKeyValue));
+    return undefined;
+  }
+
+  await rm(STATE_DIRECTORY, { recursive: true, force: true });
+  await mkdir(STATE_DIRECTORY, { recursive: true });
+  const assemblyDirectory = path.join(STATE_DIRECTORY, 'cdk.out');
+  await synthesize({ outputDirectory: assemblyDirectory });
+  const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE_DIRECTORY, port: 0 });
+  project.provide('target', await targetFromOutputs('local', cloud.outputsFile, fetchApiKeyValue));
+  return () => cloud.stop();
+}
+
+async function fetchApiKeyValue(apiKeyId: string): Promise<string> {
+  const client = new APIGatewayClient({});
+  const key = await client.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }));
+  if (!key.value) {
+    throw new Error(`API key ${apiKeyId} has no value`);
+  }
+  return key.value;
+}

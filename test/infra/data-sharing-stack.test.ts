@@ -1,0 +1,159 @@
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { orderJsonSchema } from '../../lambda/domain/order.ts';
+import { DataSharingStack } from '../../lib/data-sharing-stack.ts';
+
+let stack: Stack;
+let template: Template;
+
+beforeAll(() => {
+  const app = new App();
+  stack = new DataSharingStack(app, 'DataSharingStack');
+  template = Template.fromStack(stack);
+});
+
+/** The logical id of the function whose description starts with `prefix`. */
+function functionId(prefix: string): string {
+  const found = template.findResources('AWS::Lambda::Function', {
+    Properties: { Description: Match.stringLikeRegexp(`^${prefix.replace(/[/{}]/g, '.')}`) },
+  });
+  const ids = Object.keys(found);
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+}
+
+/** Every IAM action granted to a function's role, across its policies. */
+function actionsOf(functionLogicalId: string): string[] {
+  const fn = template.toJSON().Resources[functionLogicalId];
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap((policy) =>
+    (
+      policy as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }
+    ).Properties.PolicyDocument.Statement.flatMap((statement) => [statement.Action].flat()),
+  );
+}
+
+describe('security checks (cdk-nag AwsSolutions)', () => {
+  it('synthesizes with every finding acknowledged', () => {
+    const app = new App();
+    new DataSharingStack(app, 'DataSharingStack');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('stops the synth on a finding nobody acknowledged', () => {
+    const app = new App();
+    const nagged = new DataSharingStack(app, 'DataSharingStack');
+    new Bucket(nagged, 'UnencryptedLogs');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+  });
+});
+
+describe('REST API', () => {
+  it('requires an API key on every method', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.length).toBeGreaterThanOrEqual(2);
+    for (const method of methods) {
+      expect(method.Properties.ApiKeyRequired).toBe(true);
+    }
+  });
+
+  it('throttles the API key through a usage plan with a daily quota', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 50, BurstLimit: 100 },
+      Quota: { Limit: 100_000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+  });
+
+  it('writes JSON access logs from the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      TracingEnabled: true,
+    });
+  });
+
+  it('validates POST /sync/orders bodies against the domain’s JSON Schema', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'PurchaseOrder',
+      ContentType: 'application/json',
+      Schema: orderJsonSchema,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestValidatorId: Match.anyValue(),
+      RequestModels: { 'application/json': Match.anyValue() },
+      Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+    });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+  });
+
+  it('answers gateway errors as application/problem+json', () => {
+    for (const type of ['BAD_REQUEST_BODY', 'INVALID_API_KEY', 'THROTTLED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+        ResponseTemplates: {
+          'application/json': Match.stringLikeRegexp('"type":"urn:problem:serverless-data-sharing:'),
+        },
+      });
+    }
+  });
+
+  it('exports the API URL and the API key id, the names every target reads', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs).sort()).toEqual(['ApiKeyId', 'ApiUrl']);
+  });
+});
+
+describe('API payload pattern', () => {
+  it('keeps orders in an encrypted on-demand table with point-in-time recovery, retained on delete', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'orderId', KeyType: 'HASH' },
+          { AttributeName: 'part', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('runs the handlers on Node.js 22 with source maps and the table name in the environment', () => {
+    for (const prefix of ['POST /sync/orders', 'GET /sync/orders']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(`^${prefix}`),
+        Runtime: 'nodejs22.x',
+        Environment: {
+          Variables: Match.objectLike({
+            ORDERS_TABLE_NAME: { Ref: Match.stringLikeRegexp('^ApiPayloadOrders') },
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    }
+  });
+
+  it('lets the read handler read the table and nothing more', () => {
+    const actions = actionsOf(functionId('GET /sync/orders'));
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(action))).toEqual([]);
+  });
+
+  it('lets the record handler write the table', () => {
+    const actions = actionsOf(functionId('POST /sync/orders'));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem']));
+  });
+});

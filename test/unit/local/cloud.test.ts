@@ -1,0 +1,133 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, rewriteExecuteApiUrls, startLocalCloud } from '../../../local/cloud.ts';
+import { isPortFree } from '../../../local/emulators/ports.ts';
+
+const FIXTURE = path.resolve('test/fixtures/assembly');
+
+/** A scratch copy of the fixture assembly, its template changed by `edit`. */
+async function fixtureCopy(
+  edit?: (template: { Resources: Record<string, unknown> }) => void,
+): Promise<string> {
+  const directory = await mkdtemp(path.join(tmpdir(), 'local-cloud-'));
+  await cp(FIXTURE, directory, { recursive: true });
+  if (edit) {
+    const file = path.join(directory, 'Greeter.template.json');
+    const template = JSON.parse(await readFile(file, 'utf8'));
+    edit(template);
+    await writeFile(file, JSON.stringify(template));
+  }
+  return directory;
+}
+
+describe('the local cloud on a fixture assembly (API Gateway + Lambda, no database)', () => {
+  let directory: string;
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    directory = await fixtureCopy();
+    cloud = await startLocalCloud({
+      assemblyDirectory: directory,
+      stateDirectory: path.join(directory, 'state'),
+      port: 0,
+    });
+  });
+
+  afterAll(async () => {
+    await cloud?.stop();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('writes the outputs file in the cdk deploy shape, with a local URL and the API key value', async () => {
+    const written = JSON.parse(await readFile(cloud.outputsFile, 'utf8'));
+    expect(written).toEqual(cloud.outputs);
+    const outputs = written.Greeter;
+    expect(outputs.Url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${cloud.apiPort}/[a-z0-9]{10}/live/$`));
+    expect(outputs.KeyId).toMatch(/^[a-z0-9]{10}$/);
+    expect(outputs.Key).toMatch(/^[A-Za-z0-9]{40}$/);
+  });
+
+  it('routes a request through API Gateway to the function, with its resolved environment', async () => {
+    const { Url, Key } = cloud.outputs.Greeter as Record<string, string>;
+    const response = await fetch(`${Url}hello/ada`, { headers: { 'x-api-key': Key as string } });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toEqual({
+      greeting: 'hello from Greeter',
+      selfUrl: Url,
+      // No table in the template: DynamoDB Local is not started and no endpoint is handed out.
+      dynamoDbEndpoint: null,
+      functionName: expect.stringMatching(/^Greeter-Hello-[A-Z0-9]{12}$/),
+      name: 'ada',
+      stage: 'live',
+    });
+  });
+
+  it('refuses a request without the API key', async () => {
+    const { Url } = cloud.outputs.Greeter as Record<string, string>;
+    const response = await fetch(`${Url}hello/ada`);
+    expect(response.status).toBe(403);
+  });
+});
+
+describe('booting fails clearly', () => {
+  it('names the logical id of a resource type it does not support, and leaves nothing listening', async () => {
+    const directory = await fixtureCopy((template) => {
+      template.Resources.Cluster = { Type: 'AWS::EKS::Cluster', Properties: {} };
+    });
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    await expect(
+      startLocalCloud({ assemblyDirectory: directory, stateDirectory: path.join(directory, 'state'), port }),
+    ).rejects.toThrow('Resource Cluster: the local cloud does not support AWS::EKS::Cluster');
+    expect(await isPortFree(port)).toBe(true);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('says which port is in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    const directory = await fixtureCopy();
+    try {
+      await expect(
+        startLocalCloud({
+          assemblyDirectory: directory,
+          stateDirectory: path.join(directory, 'state'),
+          port,
+        }),
+      ).rejects.toThrow(`Port ${port} is in use on 127.0.0.1`);
+    } finally {
+      blocker.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('says to synthesize when the folder is not a cloud assembly', async () => {
+    await expect(
+      startLocalCloud({
+        assemblyDirectory: path.join(tmpdir(), 'no-such-assembly'),
+        stateDirectory: tmpdir(),
+        port: 0,
+      }),
+    ).rejects.toThrow(/is this a cloud assembly\? Run `npx cdk synth` first/);
+  });
+});
+
+describe('rewriteExecuteApiUrls', () => {
+  it('rewrites every API Gateway invoke URL in a string and leaves other text alone', () => {
+    expect(
+      rewriteExecuteApiUrls(
+        'see https://abc123defg.execute-api.eu-west-1.amazonaws.com/prod/sync and https://example.com/',
+        4010,
+      ),
+    ).toBe('see http://127.0.0.1:4010/abc123defg/prod/sync and https://example.com/');
+  });
+});
