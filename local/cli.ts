@@ -85,7 +85,9 @@ function printReady(cloud: LocalCloud, seconds: number): void {
 function requireNode(): void {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major < MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor < MINIMUM_NODE[1])) {
-    fail(`The local cloud needs Node.js ${MINIMUM_NODE.join('.')} or newer; this is ${process.versions.node}.`);
+    fail(
+      `The local cloud needs Node.js ${MINIMUM_NODE.join('.')} or newer; this is ${process.versions.node}.`,
+    );
   }
 }
 

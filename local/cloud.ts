@@ -33,7 +33,11 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
     arnPrefix: 'iam::role/',
   },
   { type: 'AWS::IAM::Policy', reason: 'The emulators do not evaluate IAM.' },
-  { type: 'AWS::IAM::ManagedPolicy', reason: 'The emulators do not evaluate IAM.', arnPrefix: 'iam::policy/' },
+  {
+    type: 'AWS::IAM::ManagedPolicy',
+    reason: 'The emulators do not evaluate IAM.',
+    arnPrefix: 'iam::policy/',
+  },
   {
     type: 'AWS::Lambda::Permission',
     reason: 'Resource policies are not evaluated; routes invoke their integration function directly.',
@@ -87,7 +91,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   try {
     const assembly = await readAssembly(options.assemblyDirectory);
     const apiPort = await reserveApiPort(options.port);
-    const types = new Set(assembly.flatMap((stack) => Object.values(stack.template.Resources).map((r) => r.Type)));
+    const types = new Set(
+      assembly.flatMap((stack) => Object.values(stack.template.Resources).map((r) => r.Type)),
+    );
 
     const emulatorEndpoints: Record<string, string> = {};
     let dynamoDb: DynamoDBClient | undefined;
@@ -162,7 +168,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stoppers.push(() => server.close());
     }
 
-    const outputs = Object.fromEntries(stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
+    const outputs = Object.fromEntries(
+      stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]),
+    );
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
@@ -178,7 +186,9 @@ async function reserveApiPort(port: number): Promise<number> {
     return freePort();
   }
   if (!(await isPortFree(port))) {
-    throw new EmulatorError(`Port ${port} is in use on 127.0.0.1: stop what listens there or choose another with --port.`);
+    throw new EmulatorError(
+      `Port ${port} is in use on 127.0.0.1: stop what listens there or choose another with --port.`,
+    );
   }
   return port;
 }

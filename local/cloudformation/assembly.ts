@@ -78,7 +78,10 @@ export async function readAssembly(directory: string): Promise<AssemblyStack[]> 
   return stacks;
 }
 
-function orderByDependencies(ids: readonly string[], dependenciesOf: (id: string) => readonly string[]): string[] {
+function orderByDependencies(
+  ids: readonly string[],
+  dependenciesOf: (id: string) => readonly string[],
+): string[] {
   const ordered: string[] = [];
   const visit = (id: string, trail: readonly string[]): void => {
     if (ordered.includes(id)) {

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type PseudoParameters, type ResolveContext, referencedResources, resolve } from './intrinsics.ts';
 import { generatedName } from './physical-ids.ts';
 import { TemplateError } from './template-error.ts';
-import type {
-  CfnResource,
-  CfnTemplate,
-  DeployedResource,
-  DeployedStack,
-  ResourceProvider,
-} from './types.ts';
+import type { CfnResource, CfnTemplate, DeployedResource, DeployedStack, ResourceProvider } from './types.ts';
 
 /** A resource type the local cloud accepts without creating anything, and why that is safe. */
 export interface IgnoredType {
@@ -60,7 +54,9 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
       if (attribute in resource.attributes) {
         return resource.attributes[attribute];
       }
-      throw new TemplateError(`Fn::GetAtt ${logicalId}.${attribute}: ${resource.type} has no such attribute here`);
+      throw new TemplateError(
+        `Fn::GetAtt ${logicalId}.${attribute}: ${resource.type} has no such attribute here`,
+      );
     },
     condition: (name) => {
       const cached = conditionCache.get(name);
@@ -80,7 +76,8 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
   function deployedResource(logicalId: string): DeployedResource {
     const resource = deployed.get(logicalId);
     if (!resource) {
-      const reason = logicalId in template.Resources ? 'is not created (its Condition is false)' : 'does not exist';
+      const reason =
+        logicalId in template.Resources ? 'is not created (its Condition is false)' : 'does not exist';
       throw new TemplateError(`Resource ${logicalId} ${reason}`);
     }
     return resource;
@@ -166,7 +163,8 @@ export function deploymentOrder(resources: ReadonlyMap<string, CfnResource>): Ar
   const done = new Set<string>();
   while (ordered.length < resources.size) {
     const ready = [...resources].find(
-      ([logicalId]) => !done.has(logicalId) && [...(dependencies.get(logicalId) ?? [])].every((id) => done.has(id)),
+      ([logicalId]) =>
+        !done.has(logicalId) && [...(dependencies.get(logicalId) ?? [])].every((id) => done.has(id)),
     );
     if (!ready) {
       const stuck = [...resources.keys()].filter((id) => !done.has(id));
@@ -201,7 +199,9 @@ function ignoredResource(
   pseudo: PseudoParameters,
 ): DeployedResource {
   const physicalId = generatedName(pseudo['AWS::StackName'], logicalId, 64);
-  const [service, resourcePrefix] = (ignoredType.arnPrefix ?? `${type.split('::')[1]?.toLowerCase()}::`).split('::');
+  const [service, resourcePrefix] = (
+    ignoredType.arnPrefix ?? `${type.split('::')[1]?.toLowerCase()}::`
+  ).split('::');
   // IAM ARNs carry no region; every other service's does.
   const region = service === 'iam' ? '' : pseudo['AWS::Region'];
   return {
@@ -209,6 +209,8 @@ function ignoredResource(
     type,
     physicalId,
     properties,
-    attributes: { Arn: `arn:aws:${service}:${region}:${pseudo['AWS::AccountId']}:${resourcePrefix}${physicalId}` },
+    attributes: {
+      Arn: `arn:aws:${service}:${region}:${pseudo['AWS::AccountId']}:${resourcePrefix}${physicalId}`,
+    },
   };
 }

@@ -40,7 +40,9 @@ export function resolve(value: unknown, context: ResolveContext, path: Path = ''
 
 function resolveNode(value: unknown, context: ResolveContext, path: Path): unknown {
   if (Array.isArray(value)) {
-    return value.map((item, index) => resolveNode(item, context, `${path}[${index}]`)).filter((item) => item !== NO_VALUE);
+    return value
+      .map((item, index) => resolveNode(item, context, `${path}[${index}]`))
+      .filter((item) => item !== NO_VALUE);
   }
   if (value === null || typeof value !== 'object') {
     return value;
@@ -102,7 +104,9 @@ function resolveIntrinsic(name: string, argument: unknown, context: ResolveConte
     }
     case 'Fn::Equals': {
       const [left, right] = expectTuple(argument, 2, path);
-      return JSON.stringify(resolveNode(left, context, path)) === JSON.stringify(resolveNode(right, context, path));
+      return (
+        JSON.stringify(resolveNode(left, context, path)) === JSON.stringify(resolveNode(right, context, path))
+      );
     }
     case 'Fn::And':
       return expectList(argument, path).every((item) => resolveNode(item, context, path) === true);

@@ -1,13 +1,13 @@
 import {
   type AttributeDefinition,
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type { CreateRequest, CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
+import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
 
 // The properties of AWS::DynamoDB::Table that shape the table; the rest (SSE, point-in-time recovery,
 // deletion protection, tags, contributor insights) have no meaning for an in-memory DynamoDB Local.
@@ -20,7 +20,9 @@ interface TableProperties {
   readonly ProvisionedThroughput?: CreateTableCommandInput['ProvisionedThroughput'];
   readonly GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
   readonly LocalSecondaryIndexes?: CreateTableCommandInput['LocalSecondaryIndexes'];
-  readonly StreamSpecification?: { readonly StreamViewType: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY' };
+  readonly StreamSpecification?: {
+    readonly StreamViewType: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+  };
   readonly TimeToLiveSpecification?: { readonly AttributeName: string; readonly Enabled: boolean };
 }
 

@@ -36,7 +36,9 @@ export async function startDynamoDbLocal(options: {
     args: [
       `-Djava.library.path=${path.join(directory, 'DynamoDBLocal_lib')}`,
       '-cp',
-      [path.join(directory, 'DynamoDBLocal.jar'), path.join(directory, 'DynamoDBLocal_lib', '*')].join(path.delimiter),
+      [path.join(directory, 'DynamoDBLocal.jar'), path.join(directory, 'DynamoDBLocal_lib', '*')].join(
+        path.delimiter,
+      ),
       LAUNCHER,
       '-inMemory',
       '-sharedDb',

@@ -26,7 +26,9 @@ export function parseJavaMajorVersion(versionOutput: string): number | undefined
 }
 
 /** Checks that Java 17+ can run, and fails with what to install when it cannot. */
-export async function requireJava(executable = javaExecutable()): Promise<{ executable: string; major: number }> {
+export async function requireJava(
+  executable = javaExecutable(),
+): Promise<{ executable: string; major: number }> {
   let output: string;
   try {
     const result = await promisify(execFile)(executable, ['-version'], { timeout: 15_000 });

@@ -22,6 +22,12 @@ export interface LambdaHostOptions {
   readonly maxConcurrencyPerFunction?: number;
 }
 
+/** How an invocation ended, as the host sees it. */
+type InvocationEnd =
+  | Exclude<WorkerReply, { type: 'ready' }>
+  | { type: 'timeout' }
+  | { type: 'crash'; message: string };
+
 type WorkerReply =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'result'; requestId: string; payload: string }
@@ -142,35 +148,33 @@ export class LambdaHost implements FunctionInvoker {
 
     const started = performance.now();
     const timeoutMs = config.timeoutSeconds * 1000;
-    const reply = await new Promise<WorkerReply | { type: 'timeout' } | { type: 'crash'; message: string }>(
-      (resolve) => {
-        const { worker } = environment;
-        const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
-        const onMessage = (message: WorkerReply): void => {
-          if (message.type !== 'ready' && message.requestId === requestId) {
-            finish(message);
-          }
-        };
-        const onError = (error: Error): void =>
-          finish({ type: 'crash', message: `${error.name}: ${error.message}` });
-        const onExit = (code: number): void => finish({ type: 'crash', message: `exit status ${code}` });
-        const finish = (result: WorkerReply | { type: 'crash'; message: string }): void => {
-          clearTimeout(timer);
-          worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-          resolve(result);
-        };
-        worker.on('message', onMessage).once('error', onError).once('exit', onExit);
-        worker.postMessage({
-          type: 'invoke',
-          requestId,
-          payload,
-          deadline: Date.now() + timeoutMs,
-          invokedFunctionArn: config.functionArn,
-          logGroupName: `/aws/lambda/${config.functionName}`,
-          logStreamName: environment.logStreamName,
-        });
-      },
-    );
+    const reply = await new Promise<InvocationEnd>((resolve) => {
+      const { worker } = environment;
+      const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
+      const onMessage = (message: WorkerReply): void => {
+        if (message.type !== 'ready' && message.requestId === requestId) {
+          finish(message);
+        }
+      };
+      const onError = (error: Error): void =>
+        finish({ type: 'crash', message: `${error.name}: ${error.message}` });
+      const onExit = (code: number): void => finish({ type: 'crash', message: `exit status ${code}` });
+      const finish = (result: InvocationEnd): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        resolve(result);
+      };
+      worker.on('message', onMessage).once('error', onError).once('exit', onExit);
+      worker.postMessage({
+        type: 'invoke',
+        requestId,
+        payload,
+        deadline: Date.now() + timeoutMs,
+        invokedFunctionArn: config.functionArn,
+        logGroupName: `/aws/lambda/${config.functionName}`,
+        logStreamName: environment.logStreamName,
+      });
+    });
     const durationMs = performance.now() - started;
 
     let outcome: InvokeOutcome;

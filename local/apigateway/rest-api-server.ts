@@ -1,0 +1,373 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DeployedStack } from '../cloudformation/types.ts';
+import { EmulatorError } from '../emulators/emulator-error.ts';
+import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
+import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
+import { proxyEvent, proxyResponse } from './proxy-integration.ts';
+import { ModelValidator } from './request-validation.ts';
+import { buildRestApis, matchRoute, type RestApi, type RestApis, type RestMethod } from './rest-api-model.ts';
+import { QuotaCounters, TokenBuckets } from './throttling.ts';
+
+/** API Gateway's request payload limit: 10 MB. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html */
+export const MAX_REQUEST_BYTES = 10_485_760;
+
+export interface RestApiServerOptions {
+  readonly stack: DeployedStack;
+  readonly invoker: FunctionInvoker;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RestApiServer {
+  readonly port: number;
+  /** Base URL of a stage, ending in `/`. */
+  urlFor(restApiId: string, stage: string): string;
+  close(): Promise<void>;
+}
+
+const EXECUTE_API_HOST = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\/.*)?$/;
+
+/**
+ * The local URL for an API Gateway invoke URL: `https://{id}.execute-api.{region}.amazonaws.com/{stage}/...`
+ * becomes `http://127.0.0.1:{port}/{id}/{stage}/...` (the host's first label moves into the path).
+ */
+export function localEndpointFor(awsUrl: string, port: number): string | undefined {
+  const match = EXECUTE_API_HOST.exec(awsUrl);
+  return match ? `http://127.0.0.1:${port}/${match[1]}${match[2] ?? '/'}` : undefined;
+}
+
+/** Serves a stack's REST APIs on 127.0.0.1, request by request as API Gateway handles them. */
+export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
+  const handler = new RestApiHandler(buildRestApis(options.stack), options);
+  const server = http.createServer((request, response) => {
+    void handler.handle(request, response);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new EmulatorError(
+              `Port ${options.port} is in use on 127.0.0.1: stop what listens there or choose another with --port.`,
+            )
+          : error,
+      );
+    });
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    urlFor: (restApiId, stage) => `http://127.0.0.1:${port}/${restApiId}/${stage}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** What is known of a request once it is routed to an API and stage. */
+interface RequestScope {
+  readonly api?: RestApi;
+  readonly stage: string;
+  readonly path: string;
+  readonly requestId: string;
+  readonly extendedRequestId: string;
+  readonly httpMethod: string;
+  readonly requestHeaders: Record<string, string>;
+  resourcePath: string;
+}
+
+class RestApiHandler {
+  private readonly validator = new ModelValidator();
+  private readonly buckets = new TokenBuckets();
+  private readonly quotas = new QuotaCounters();
+
+  constructor(
+    private readonly apis: RestApis,
+    private readonly options: RestApiServerOptions,
+  ) {}
+
+  async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const [, apiId = '', stage = '', ...rest] = url.pathname.split('/');
+    const api = this.apis.apis.get(apiId);
+    const requestHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      requestHeaders[name] = [value].flat().join(',');
+    }
+    const scope: RequestScope = {
+      api,
+      stage,
+      path: `/${rest.join('/')}`,
+      requestId: randomUUID(),
+      extendedRequestId: randomBytes(6).toString('base64'),
+      httpMethod: request.method ?? 'GET',
+      requestHeaders,
+      resourcePath: '',
+    };
+    let answer:
+      | HttpAnswer
+      | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer };
+    try {
+      answer = await this.answer(request, url, scope);
+    } catch (error) {
+      this.options.log?.(`${scope.requestId} failed: ${(error as Error).stack ?? String(error)}`);
+      answer = this.gateway('API_CONFIGURATION_ERROR', scope);
+    }
+    const headers: Array<readonly [string, string]> = Array.isArray(answer.headers)
+      ? [...(answer.headers as ReadonlyArray<readonly [string, string]>)]
+      : Object.entries(answer.headers as Record<string, string>);
+    headers.push(['x-amzn-RequestId', scope.requestId], ['x-amz-apigw-id', scope.extendedRequestId]);
+    headers.push([
+      'X-Amzn-Trace-Id',
+      `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+    ]);
+    const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+    response.statusCode = answer.status;
+    for (const [name, value] of headers) {
+      response.appendHeader(name, value);
+    }
+    response.setHeader('Content-Length', body.length);
+    response.end(body);
+    this.options.log?.(
+      `${scope.httpMethod} ${url.pathname} ${answer.status} ${(performance.now() - started).toFixed(1)} ms ${scope.requestId}`,
+    );
+  }
+
+  private async answer(
+    request: http.IncomingMessage,
+    url: URL,
+    scope: RequestScope,
+  ): Promise<
+    HttpAnswer | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer }
+  > {
+    const { api } = scope;
+    if (!api || !api.stages.has(scope.stage)) {
+      request.resume();
+      return this.gateway('MISSING_AUTHENTICATION_TOKEN', scope);
+    }
+    const body = await readBody(request);
+    if (body === undefined) {
+      return this.gateway('REQUEST_TOO_LARGE', scope);
+    }
+    const route = matchRoute(api, scope.path, scope.httpMethod);
+    if (!route) {
+      return this.gateway('MISSING_AUTHENTICATION_TOKEN', scope);
+    }
+    scope.resourcePath = route.resource.path;
+    const { method } = route;
+
+    const key = method.apiKeyRequired ? this.apiKeyFor(api, scope) : undefined;
+    if (method.apiKeyRequired && !key) {
+      return this.gateway('INVALID_API_KEY', scope);
+    }
+    const limited = this.throttle(api, scope, key?.id);
+    if (limited) {
+      return this.gateway(limited, scope);
+    }
+    const invalid = this.validate(method, scope, url, body);
+    if (invalid) {
+      return invalid;
+    }
+
+    const event = proxyEvent(
+      {
+        httpMethod: scope.httpMethod,
+        path: scope.path,
+        rawQuery: url.search.slice(1),
+        rawHeaders: [
+          ...request.rawHeaders,
+          'X-Forwarded-For',
+          request.socket.remoteAddress ?? '127.0.0.1',
+          'X-Forwarded-Port',
+          String(request.socket.localPort ?? ''),
+          'X-Forwarded-Proto',
+          'http',
+          'X-Amzn-Trace-Id',
+          `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+        ],
+        body,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        protocol: `HTTP/${request.httpVersion}`,
+      },
+      {
+        accountId: this.options.stack.accountId,
+        apiId: api.id,
+        stage: scope.stage,
+        resourceId: route.resource.id,
+        resourcePath: route.resource.path,
+        pathParameters: route.pathParameters,
+        requestId: scope.requestId,
+        extendedRequestId: scope.extendedRequestId,
+        apiKey: key,
+        binaryMediaTypes: api.binaryMediaTypes,
+        now: new Date(),
+      },
+    );
+    const outcome = await withTimeout(
+      this.options.invoker.invoke(method.functionArn, JSON.stringify(event)),
+      method.timeoutMs,
+    );
+    if (outcome === 'timeout') {
+      return this.gateway('INTEGRATION_TIMEOUT', scope);
+    }
+    return this.integrationAnswer(outcome, scope);
+  }
+
+  private integrationAnswer(
+    outcome: InvokeOutcome,
+    scope: RequestScope,
+  ): HttpAnswer | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer } {
+    if (outcome.status === 'rejected') {
+      // "Lambda invocation failed with status: 429/413/404": API Gateway answers 500.
+      this.options.log?.(
+        `${scope.requestId} Lambda invocation failed: ${outcome.errorCode}: ${outcome.message}`,
+      );
+      return this.gateway('API_CONFIGURATION_ERROR', scope);
+    }
+    if (outcome.status === 'function-error') {
+      this.options.log?.(`${scope.requestId} Lambda function error: ${outcome.payload}`);
+      return this.gateway('INTEGRATION_FAILURE', scope);
+    }
+    const mapped = proxyResponse(outcome.payload);
+    if (!mapped) {
+      this.options.log?.(
+        `${scope.requestId} Execution failed due to configuration error: Malformed Lambda proxy response`,
+      );
+      return this.gateway('INTEGRATION_FAILURE', scope);
+    }
+    const hasContentType = mapped.headers.some(([name]) => name.toLowerCase() === 'content-type');
+    return {
+      status: mapped.status,
+      headers: hasContentType ? mapped.headers : [...mapped.headers, ['Content-Type', 'application/json']],
+      body: mapped.body,
+    };
+  }
+
+  /** The API key in `x-api-key`, when it exists, is enabled, and a usage plan covers this API and stage. */
+  private apiKeyFor(api: RestApi, scope: RequestScope): { id: string; value: string } | undefined {
+    const value = scope.requestHeaders['x-api-key'];
+    const key = value === undefined ? undefined : this.apis.apiKeysByValue.get(value);
+    if (!key?.enabled) {
+      return undefined;
+    }
+    const covered = this.apis.usagePlans.some(
+      (plan) =>
+        plan.keyIds.has(key.id) &&
+        plan.stages.some((stage) => stage.apiId === api.id && stage.stage === scope.stage),
+    );
+    return covered ? { id: key.id, value: key.value } : undefined;
+  }
+
+  /** Stage throttling, then the usage plan's throttle and quota for the key. */
+  private throttle(
+    api: RestApi,
+    scope: RequestScope,
+    keyId: string | undefined,
+  ): GatewayResponseType | undefined {
+    const stageThrottle = api.stages.get(scope.stage)?.throttle;
+    if (stageThrottle && !this.buckets.take(`stage/${api.id}/${scope.stage}`, stageThrottle)) {
+      return 'THROTTLED';
+    }
+    if (keyId === undefined) {
+      return undefined;
+    }
+    for (const plan of this.apis.usagePlans) {
+      const stage = plan.stages.find((entry) => entry.apiId === api.id && entry.stage === scope.stage);
+      if (!plan.keyIds.has(keyId) || !stage) {
+        continue;
+      }
+      const throttle = stage.throttle ?? plan.throttle;
+      if (throttle && !this.buckets.take(`plan/${plan.id}/${keyId}`, throttle)) {
+        return 'THROTTLED';
+      }
+      if (plan.quota && !this.quotas.take(`plan/${plan.id}/${keyId}`, plan.quota)) {
+        return 'QUOTA_EXCEEDED';
+      }
+    }
+    return undefined;
+  }
+
+  /** Required parameters, then the body against the model for its content type (application/json when unset). */
+  private validate(method: RestMethod, scope: RequestScope, url: URL, body: Buffer): HttpAnswer | undefined {
+    if (method.validateParameters) {
+      for (const [parameter, required] of Object.entries(method.requestParameters)) {
+        const [, location, name = ''] = /^method\.request\.(querystring|header)\.(.+)$/.exec(parameter) ?? [];
+        const present =
+          location === 'querystring'
+            ? url.searchParams.has(name)
+            : location === 'header'
+              ? name.toLowerCase() in scope.requestHeaders
+              : true;
+        if (required && !present) {
+          return this.gateway('BAD_REQUEST_PARAMETERS', scope);
+        }
+      }
+    }
+    if (!method.validateBody) {
+      return undefined;
+    }
+    const contentType =
+      (scope.requestHeaders['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+    const schema = method.requestModels.get(contentType) ?? method.requestModels.get('$default');
+    if (!schema) {
+      return undefined;
+    }
+    const errors = this.validator.validate(schema, body.toString('utf8'));
+    return errors === undefined ? undefined : this.gateway('BAD_REQUEST_BODY', scope, errors);
+  }
+
+  private gateway(
+    type: GatewayResponseType,
+    scope: RequestScope,
+    validationErrorString?: string,
+  ): HttpAnswer {
+    return gatewayResponse(type, scope.api?.gatewayResponses ?? new Map(), {
+      requestId: scope.requestId,
+      extendedRequestId: scope.extendedRequestId,
+      apiId: scope.api?.id ?? '',
+      stage: scope.stage,
+      path: `/${scope.stage}${scope.path}`,
+      resourcePath: scope.resourcePath,
+      httpMethod: scope.httpMethod,
+      validationErrorString,
+      requestHeaders: scope.requestHeaders,
+    });
+  }
+}
+
+/** The body, or `undefined` once it passes API Gateway's 10 MB limit (the rest is not read). */
+async function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
+  if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
+    request.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) {
+      request.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
