@@ -4,7 +4,7 @@ import { parseOrder, recordOrder, replayOrConflict, toPublicOrder } from '../dom
 import type { OrderStore } from '../domain/order-store.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStore } from '../shared/dynamodb-order-store.ts';
-import { bodyText, created, ok, resourceUrl } from '../shared/http.ts';
+import { created, jsonBodyText, ok, resourceUrl } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
 
@@ -16,7 +16,7 @@ export interface RecordOrderDependencies {
 /** `POST /sync/orders`: records a purchase order once per orderId and answers with the record. */
 export const makeHandler = ({ store, now }: RecordOrderDependencies) =>
   answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const parsed = parseOrder(bodyText(event));
+    const parsed = parseOrder(jsonBodyText(event));
     const order = recordOrder(parsed, now());
     if ((await store.save(order, parsed.attachment)) === 'created') {
       logger.info('Order recorded', { orderId: order.orderId, totalCents: order.totalCents });

@@ -38,7 +38,9 @@ export const purchaseOrderSchema = z.strictObject({
   /** The client's idempotency key: the same id always means the same order. */
   orderId: z.string().regex(ID_PATTERN),
   customerId: z.string().regex(ID_PATTERN),
-  currency: z.enum(CURRENCY_CODES),
+  currency: z.enum(CURRENCY_CODES, {
+    error: 'Expected an active ISO 4217 currency code, such as EUR or USD.',
+  }),
   lines: z.array(orderLineSchema).min(1).max(MAX_LINES),
   placedAt: z.iso.datetime({ offset: true }),
   attachment: attachmentSchema.optional(),
@@ -156,8 +158,31 @@ export function replayOrConflict(existing: RecordedOrder, incoming: RecordedOrde
 
 /** The order without internal fields. */
 export function toPublicOrder(order: RecordedOrder): PublicOrder {
-  const { fingerprint: _fingerprint, ...visible } = order;
-  return visible;
+  // Built field by field: one key order whatever the store returns, and nothing internal leaks.
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    currency: order.currency,
+    placedAt: order.placedAt,
+    lines: order.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: line.unitPriceCents,
+      lineTotalCents: line.lineTotalCents,
+    })),
+    totalCents: order.totalCents,
+    ...(order.attachment
+      ? {
+          attachment: {
+            filename: order.attachment.filename,
+            contentType: order.attachment.contentType,
+            sizeBytes: order.attachment.sizeBytes,
+            sha256: order.attachment.sha256,
+          },
+        }
+      : {}),
+    recordedAt: order.recordedAt,
+  };
 }
 
 /** SHA-256 of the order in a canonical form: fixed key order, no white space; attachment content included. */

@@ -41,3 +41,24 @@ export function bodyText(event: APIGatewayProxyEvent): string | null {
   }
   return Buffer.from(event.body, 'base64').toString('utf8');
 }
+
+/** A request body in a media type the endpoint does not accept. */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(readonly mediaType: string) {
+    super(`Send the body as application/json, not ${mediaType}.`);
+  }
+}
+
+/**
+ * The request body as text, refusing media types other than JSON. API Gateway validates bodies only against the
+ * models of their content type, so a body sent as another type must not get past the function either.
+ */
+export function jsonBodyText(event: APIGatewayProxyEvent): string | null {
+  const mediaType =
+    (header(event, 'Content-Type') ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) {
+    throw new UnsupportedMediaTypeError(mediaType);
+  }
+  return bodyText(event);
+}

@@ -5,6 +5,7 @@ import {
   OrderNotFoundError,
   ValidationError,
 } from '../domain/errors.ts';
+import { UnsupportedMediaTypeError } from './http.ts';
 import { logger } from './logger.ts';
 
 const PROBLEM_TYPE_PREFIX = 'urn:problem:serverless-data-sharing:';
@@ -43,6 +44,14 @@ export function problemFor(error: unknown): Problem {
       type: `${PROBLEM_TYPE_PREFIX}order-id-conflict`,
       title: 'Order id already used',
       status: 409,
+      detail: error.message,
+    };
+  }
+  if (error instanceof UnsupportedMediaTypeError) {
+    return {
+      type: `${PROBLEM_TYPE_PREFIX}unsupported-media-type`,
+      title: 'Unsupported media type',
+      status: 415,
       detail: error.message,
     };
   }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -65,6 +65,7 @@ export class AppFunction extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
+        logLevel: LogLevel.WARNING,
         // Bundle the AWS SDK too: the runtime's built-in copy changes version under us.
         externalModules: [],
         // Some CommonJS dependencies call require(); ESM bundles need it defined.
@@ -75,7 +76,8 @@ export class AppFunction extends Construct {
     const acknowledge = Validations.of(this.function);
     acknowledge.acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs: the AWS-maintained minimum.',
+      reason:
+        'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs: the AWS-maintained minimum.',
     });
     acknowledge.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -83,7 +85,8 @@ export class AppFunction extends Construct {
     });
     acknowledge.acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.',
+      reason:
+        'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.',
     });
   }
 

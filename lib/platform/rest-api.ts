@@ -98,8 +98,7 @@ export class PlatformRestApi extends Construct {
     });
     acknowledge.acknowledge({
       id: 'AwsSolutions-COG4',
-      reason:
-        'No Cognito user pool: callers are applications identified by API key, not end users.',
+      reason: 'No Cognito user pool: callers are applications identified by API key, not end users.',
     });
     acknowledge.acknowledge({
       id: 'AwsSolutions-APIG6',
@@ -140,47 +139,97 @@ export class PlatformRestApi extends Construct {
   // RFC 9457 shape as the functions' errors, so a client parses one error format.
   // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
   private addProblemResponses(): void {
-    const problems: Array<[ResponseType, string, string, string]> = [
+    const problems: Array<[ResponseType, string, string, string, string]> = [
       [
         ResponseType.BAD_REQUEST_BODY,
         '400',
         'invalid-request-body',
+        'Invalid request body',
         '"$context.error.validationErrorString"',
       ],
       [
         ResponseType.BAD_REQUEST_PARAMETERS,
         '400',
         'invalid-request-parameters',
+        'Invalid request parameters',
         '$context.error.messageString',
       ],
       [
         ResponseType.INVALID_API_KEY,
         '403',
         'invalid-api-key',
+        'Missing or invalid API key',
         '"Send a valid API key in the x-api-key header."',
       ],
       // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; 404 says what happened.
-      [ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'no-such-route', '"No such resource or method."'],
-      [ResponseType.REQUEST_TOO_LARGE, '413', 'request-too-large', '"Requests are limited to 10 MB."'],
-      [ResponseType.THROTTLED, '429', 'throttled', '"Too many requests: slow down and retry with backoff."'],
-      [ResponseType.QUOTA_EXCEEDED, '429', 'quota-exceeded', '"The API key has used its daily quota."'],
-      [ResponseType.INTEGRATION_TIMEOUT, '504', 'integration-timeout', '$context.error.messageString'],
+      [
+        ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        '404',
+        'no-such-route',
+        'No such route',
+        '"No resource or method at this path."',
+      ],
+      [
+        ResponseType.REQUEST_TOO_LARGE,
+        '413',
+        'request-too-large',
+        'Request too large',
+        '"Requests are limited to 10 MB."',
+      ],
+      [
+        ResponseType.THROTTLED,
+        '429',
+        'throttled',
+        'Too many requests',
+        '"Slow down and retry with backoff."',
+      ],
+      [
+        ResponseType.QUOTA_EXCEEDED,
+        '429',
+        'quota-exceeded',
+        'Quota exceeded',
+        '"The API key has used its daily quota."',
+      ],
+      [
+        ResponseType.INTEGRATION_TIMEOUT,
+        '504',
+        'integration-timeout',
+        'Integration timeout',
+        '$context.error.messageString',
+      ],
     ];
-    for (const [type, status, name, detail] of problems) {
-      this.addProblemResponse(type, name, detail, status);
+    for (const [type, status, name, title, detail] of problems) {
+      this.addProblemResponse(type, name, `"${title}"`, detail, status);
     }
-    this.addProblemResponse(ResponseType.DEFAULT_4XX, 'client-error', '$context.error.messageString');
-    this.addProblemResponse(ResponseType.DEFAULT_5XX, 'gateway-error', '$context.error.messageString');
+    this.addProblemResponse(
+      ResponseType.DEFAULT_4XX,
+      'client-error',
+      '$context.error.messageString',
+      '$context.error.messageString',
+    );
+    this.addProblemResponse(
+      ResponseType.DEFAULT_5XX,
+      'gateway-error',
+      '$context.error.messageString',
+      '$context.error.messageString',
+    );
   }
 
-  private addProblemResponse(type: ResponseType, name: string, detail: string, statusCode?: string): void {
+  /** `title` and `detail` are JSON values: a quoted string, or a `$context` variable that is one. */
+  private addProblemResponse(
+    type: ResponseType,
+    name: string,
+    title: string,
+    detail: string,
+    statusCode?: string,
+  ): void {
     const status = statusCode ? `"status":${statusCode},` : '';
     this.api.addGatewayResponse(`Problem${type.responseType}`, {
       type,
       statusCode,
       responseHeaders: { 'Content-Type': "'application/problem+json'" },
       templates: {
-        'application/json': `{"type":"${PROBLEM_TYPE_PREFIX}${name}","title":$context.error.messageString,${status}"detail":${detail},"instance":"$context.path","requestId":"$context.requestId"}`,
+        'application/json': `{"type":"${PROBLEM_TYPE_PREFIX}${name}","title":${title},${status}"detail":${detail},"instance":"$context.path","requestId":"$context.requestId"}`,
       },
     });
   }

@@ -17,6 +17,11 @@ export interface EventContext {
   readonly accountId: string;
   readonly apiId: string;
   readonly stage: string;
+  /**
+   * The path as the client called it, for `requestContext.path`: `/{stage}/...` on the execute-api host;
+   * locally `/{apiId}/{stage}/...`, as a custom domain's base path shows up there.
+   */
+  readonly calledPath: string;
   readonly resourceId: string;
   readonly resourcePath: string;
   readonly pathParameters: Readonly<Record<string, string>>;
@@ -88,7 +93,7 @@ export function proxyEvent(request: IncomingRequest, context: EventContext): API
         userAgent,
         userArn: null,
       },
-      path: `/${context.stage}${request.path}`,
+      path: context.calledPath,
       protocol: request.protocol,
       requestId: context.requestId,
       requestTime: requestTime(context.now),

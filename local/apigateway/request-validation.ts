@@ -9,7 +9,7 @@ const Ajv = AjvDraft04.default;
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
  */
 export class ModelValidator {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, verbose: true });
   private readonly compiled = new WeakMap<object, ValidateFunction>();
 
   /** `undefined` when the body is valid; otherwise API Gateway's error list, `[message, message]`. */

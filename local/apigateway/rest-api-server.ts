@@ -74,6 +74,8 @@ interface RequestScope {
   readonly api?: RestApi;
   readonly stage: string;
   readonly path: string;
+  /** The path as called, API id and stage included. */
+  readonly calledPath: string;
   readonly requestId: string;
   readonly extendedRequestId: string;
   readonly httpMethod: string;
@@ -104,6 +106,7 @@ class RestApiHandler {
       api,
       stage,
       path: `/${rest.join('/')}`,
+      calledPath: url.pathname,
       requestId: randomUUID(),
       extendedRequestId: randomBytes(6).toString('base64'),
       httpMethod: request.method ?? 'GET',
@@ -199,6 +202,7 @@ class RestApiHandler {
         accountId: this.options.stack.accountId,
         apiId: api.id,
         stage: scope.stage,
+        calledPath: url.pathname,
         resourceId: route.resource.id,
         resourcePath: route.resource.path,
         pathParameters: route.pathParameters,
@@ -332,7 +336,7 @@ class RestApiHandler {
       extendedRequestId: scope.extendedRequestId,
       apiId: scope.api?.id ?? '',
       stage: scope.stage,
-      path: `/${scope.stage}${scope.path}`,
+      path: scope.calledPath,
       resourcePath: scope.resourcePath,
       httpMethod: scope.httpMethod,
       validationErrorString,

@@ -192,3 +192,15 @@ describe('API keys and routes', () => {
     expectProblem(response, 404);
   });
 });
+
+describe('content types', () => {
+  it('answers 415 for a body sent as form data, which the edge does not validate', async () => {
+    const response = await callApi('sync/orders', {
+      method: 'POST',
+      rawBody: 'orderId=form-1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.status).toBe(415);
+    expectProblem(response, 415);
+  });
+});
