@@ -9,6 +9,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Handlers log through Powertools; the tests assert on responses, not on log lines.
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
         },
       },
       {
