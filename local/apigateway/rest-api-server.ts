@@ -150,7 +150,7 @@ class RestApiHandler {
     HttpAnswer | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer }
   > {
     const { api } = scope;
-    if (!api || !api.stages.has(scope.stage)) {
+    if (!api?.stages.has(scope.stage)) {
       request.resume();
       return this.gateway('MISSING_AUTHENTICATION_TOKEN', scope);
     }
