@@ -12,7 +12,8 @@ declare module 'vitest' {
   }
 }
 
-const STATE_DIRECTORY = path.resolve('.local-cloud', 'e2e');
+/** Where the suite's local cloud keeps its assembly and outputs. */
+export const STATE_DIRECTORY = path.resolve('.local-cloud', 'e2e');
 
 /**
  * Finds the system under test. `local` (default): synthesizes the app and boots it on the local cloud on a free

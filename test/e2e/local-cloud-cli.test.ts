@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isPortFree } from '../../local/emulators/ports.ts';
+import { STATE_DIRECTORY } from './global-setup.ts';
+import { targetName } from './target.ts';
+
+describe.runIf(targetName() === 'local')('npm start (the local cloud command)', () => {
+  it('serves the API, and on Ctrl-C stops everything it started, DynamoDB Local included', async () => {
+    const state = await mkdtemp(path.join(tmpdir(), 'local-cloud-cli-'));
+    const cli = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'local/cli.ts',
+        '--no-synth',
+        '--assembly',
+        path.join(STATE_DIRECTORY, 'cdk.out'),
+        '--state',
+        state,
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    cli.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    cli.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 45_000;
+      while (!output.includes('Ctrl-C stops everything') && Date.now() < deadline && cli.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(output).toContain('Ctrl-C stops everything');
+      const outputs = JSON.parse(await readFile(path.join(state, 'outputs.json'), 'utf8')).DataSharingStack;
+      const dynamoDbPort = Number(/DynamoDB Local listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const apiPort = Number(new URL(outputs.ApiUrl).port);
+      const response = await fetch(`${outputs.ApiUrl}sync/orders/none`, {
+        headers: { 'x-api-key': outputs.ApiKey },
+      });
+      expect(response.status).toBe(404);
+      expect(await isPortFree(dynamoDbPort)).toBe(false);
+
+      cli.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(await isPortFree(apiPort)).toBe(true);
+      expect(await isPortFree(dynamoDbPort)).toBe(true);
+    } finally {
+      cli.kill('SIGKILL');
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+});
