@@ -50,6 +50,14 @@ export async function startDynamoDbLocal(options: {
     endpoint,
     isReady: () => answersListTables(endpoint),
     onOutput: options.onOutput,
+  }).catch((error: unknown) => {
+    // The launcher runs from source, which needs the compiler a JDK has and a JRE lacks.
+    if (error instanceof EmulatorError && /jdk\.compiler|javac/.test(error.message)) {
+      throw new EmulatorError(
+        `${error.message}\nDynamoDB Local's launcher needs a Java JDK, not only a JRE (e.g. openjdk-17-jdk-headless).`,
+      );
+    }
+    throw error;
   });
 }
 
