@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { restApiProviders } from './apigateway/providers.ts';
+import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
 import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { deployStack, type IgnoredType } from './cloudformation/deploy.ts';
@@ -208,8 +208,9 @@ export function rewriteExecuteApiUrls(value: string, port: number): string {
 function localOutputs(stack: DeployedStack, port: number): Record<string, string> {
   const keyValues = new Map<string, string>();
   for (const resource of stack.resources.values()) {
-    if (resource.type === 'AWS::ApiGateway::ApiKey' && typeof resource.attributes.__Value === 'string') {
-      keyValues.set(resource.physicalId, resource.attributes.__Value);
+    const value = resource.attributes[API_KEY_VALUE_ATTRIBUTE];
+    if (resource.type === 'AWS::ApiGateway::ApiKey' && typeof value === 'string') {
+      keyValues.set(resource.physicalId, value);
     }
   }
   const outputs: Record<string, string> = {};

@@ -20,47 +20,28 @@ export interface Problem {
   readonly errors?: ReadonlyArray<{ readonly pointer: string; readonly detail: string }>;
 }
 
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Each domain error's problem: type name, title, HTTP status. */
+const PROBLEMS: ReadonlyArray<readonly [ErrorClass, string, string, number]> = [
+  [ValidationError, 'invalid-order', 'Invalid request', 400],
+  [AttachmentTooLargeError, 'attachment-too-large', 'Attachment too large', 413],
+  [UnsupportedMediaTypeError, 'unsupported-media-type', 'Unsupported media type', 415],
+  [OrderConflictError, 'order-id-conflict', 'Order id already used', 409],
+  [OrderNotFoundError, 'order-not-found', 'Order not found', 404],
+];
+
 /** The problem an error stands for: domain errors by type, anything else a 500 that reveals nothing inside. */
 export function problemFor(error: unknown): Problem {
-  if (error instanceof ValidationError) {
+  const known = PROBLEMS.find(([errorClass]) => error instanceof errorClass);
+  if (known && error instanceof Error) {
+    const [, name, title, status] = known;
     return {
-      type: `${PROBLEM_TYPE_PREFIX}invalid-order`,
-      title: 'Invalid request',
-      status: 400,
+      type: `${PROBLEM_TYPE_PREFIX}${name}`,
+      title,
+      status,
       detail: error.message,
-      errors: error.errors,
-    };
-  }
-  if (error instanceof AttachmentTooLargeError) {
-    return {
-      type: `${PROBLEM_TYPE_PREFIX}attachment-too-large`,
-      title: 'Attachment too large',
-      status: 413,
-      detail: error.message,
-    };
-  }
-  if (error instanceof OrderConflictError) {
-    return {
-      type: `${PROBLEM_TYPE_PREFIX}order-id-conflict`,
-      title: 'Order id already used',
-      status: 409,
-      detail: error.message,
-    };
-  }
-  if (error instanceof UnsupportedMediaTypeError) {
-    return {
-      type: `${PROBLEM_TYPE_PREFIX}unsupported-media-type`,
-      title: 'Unsupported media type',
-      status: 415,
-      detail: error.message,
-    };
-  }
-  if (error instanceof OrderNotFoundError) {
-    return {
-      type: `${PROBLEM_TYPE_PREFIX}order-not-found`,
-      title: 'Order not found',
-      status: 404,
-      detail: error.message,
+      ...(error instanceof ValidationError ? { errors: error.errors } : {}),
     };
   }
   return {

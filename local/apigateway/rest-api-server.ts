@@ -69,6 +69,16 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   };
 }
 
+/** A response from the gateway itself (headers by name) or from a function (headers in order, repeatable). */
+type Answer =
+  | HttpAnswer
+  | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer };
+
+/** An X-Ray trace header value: `Root=1-{epoch seconds, hex}-{96 random bits, hex}`. */
+function traceId(): string {
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}
+
 /** What is known of a request once it is routed to an API and stage. */
 interface RequestScope {
   readonly api?: RestApi;
@@ -126,10 +136,7 @@ class RestApiHandler {
       ? [...(answer.headers as ReadonlyArray<readonly [string, string]>)]
       : Object.entries(answer.headers as Record<string, string>);
     headers.push(['x-amzn-RequestId', scope.requestId], ['x-amz-apigw-id', scope.extendedRequestId]);
-    headers.push([
-      'X-Amzn-Trace-Id',
-      `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
-    ]);
+    headers.push(['X-Amzn-Trace-Id', traceId()]);
     const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
     response.statusCode = answer.status;
     for (const [name, value] of headers) {
@@ -192,7 +199,7 @@ class RestApiHandler {
           'X-Forwarded-Proto',
           'http',
           'X-Amzn-Trace-Id',
-          `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
+          traceId(),
         ],
         body,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
@@ -223,10 +230,7 @@ class RestApiHandler {
     return this.integrationAnswer(outcome, scope);
   }
 
-  private integrationAnswer(
-    outcome: InvokeOutcome,
-    scope: RequestScope,
-  ): HttpAnswer | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer } {
+  private integrationAnswer(outcome: InvokeOutcome, scope: RequestScope): Answer {
     if (outcome.status === 'rejected') {
       // "Lambda invocation failed with status: 429/413/404": API Gateway answers 500.
       this.options.log?.(
