@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
 import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
@@ -10,9 +12,13 @@ import { tableProvider } from './dynamodb/table-provider.ts';
 import type { RunningEmulator } from './emulators/child-emulator.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import { EmulatorError } from './emulators/emulator-error.ts';
+import { startFauxqsEmulator } from './emulators/fauxqs.ts';
 import { freePort, isPortFree } from './emulators/ports.ts';
+import { eventSourceMappingProvider } from './event-sources/event-source-mapping-provider.ts';
 import { functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
+import { bucketProvider } from './s3/bucket-provider.ts';
+import { queueProvider } from './sqs/queue-provider.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -41,6 +47,13 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
   {
     type: 'AWS::Lambda::Permission',
     reason: 'Resource policies are not evaluated; routes invoke their integration function directly.',
+  },
+  { type: 'AWS::SQS::QueuePolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+  { type: 'AWS::S3::BucketPolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+  {
+    type: 'AWS::CloudWatch::Alarm',
+    reason: 'No CloudWatch metrics are emulated; alarms are checked by template tests.',
+    arnPrefix: 'cloudwatch::alarm:',
   },
   {
     type: 'AWS::Logs::LogGroup',
@@ -113,6 +126,31 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stoppers.push(async () => dynamoDb?.destroy());
     }
 
+    let fauxqs: { sqs: SQSClient; s3: S3Client; endpoint: string } | undefined;
+    if ([...types].some((type) => /^AWS::(SQS|S3|SNS)::/.test(type))) {
+      log('Starting fauxqs (SQS, SNS, S3)');
+      const emulator = await startFauxqsEmulator({ port: await freePort(), region: LOCAL_REGION });
+      stoppers.push(() => emulator.stop());
+      for (const service of ['SQS', 'SNS', 'S3']) {
+        emulatorEndpoints[`AWS_ENDPOINT_URL_${service}`] = emulator.endpoint;
+      }
+      const clientConfig = {
+        endpoint: emulator.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      };
+      fauxqs = {
+        sqs: new SQSClient(clientConfig),
+        s3: new S3Client(clientConfig),
+        endpoint: emulator.endpoint,
+      };
+      const clients = fauxqs;
+      stoppers.push(async () => {
+        clients.sqs.destroy();
+        clients.s3.destroy();
+      });
+    }
+
     const host = new LambdaHost({
       baseEnvironment: {
         ...emulatorEndpoints,
@@ -138,6 +176,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           rewriteEndpoints,
         }),
         ...(dynamoDb ? { 'AWS::DynamoDB::Table': tableProvider(dynamoDb) } : {}),
+        ...(fauxqs
+          ? {
+              'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
+              'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
+            }
+          : {}),
+        'AWS::Lambda::EventSourceMapping': eventSourceMappingProvider({
+          invoker: host,
+          sqs: fauxqs ? { client: fauxqs.sqs, endpoint: fauxqs.endpoint } : undefined,
+          // Event sources stop before the functions they feed (stoppers run last first).
+          onStarted: (source) => stoppers.push(() => source.stop()),
+          log: (line) => options.onOutput?.('event-sources', line),
+        }),
       };
       stacks.push(
         await deployStack({
