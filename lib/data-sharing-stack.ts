@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiPayloadPattern } from './patterns/api-payload.ts';
+import { MessageQueuePattern } from './patterns/message-queue.ts';
+import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
 /** The whole system: the shared platform and one construct per integration pattern. */
@@ -8,7 +10,12 @@ export class DataSharingStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const api = new PlatformRestApi(this, 'RestApi');
+    const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     new ApiPayloadPattern(this, 'ApiPayload', { api });
+    const messageQueue = new MessageQueuePattern(this, 'MessageQueue', {
+      api,
+      accessLogs: accessLogs.bucket,
+    });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -19,6 +26,14 @@ export class DataSharingStack extends Stack {
       value: api.apiKey.keyId,
       description:
         'Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`.',
+    });
+    new CfnOutput(this, 'OrderQueueUrl', {
+      value: messageQueue.queue.queueUrl,
+      description: 'The order queue.',
+    });
+    new CfnOutput(this, 'OrderDeadLetterQueueUrl', {
+      value: messageQueue.deadLetterQueue.queueUrl,
+      description: 'Orders that failed every retry; `npm run queue:redrive` sends them back.',
     });
   }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES } from './currencies.ts';
 import { AttachmentTooLargeError, type FieldError, OrderConflictError, ValidationError } from './errors.ts';
 
-/** Largest attachment accepted, decoded: 1 MiB keeps the order and its attachment in one DynamoDB transaction. */
+/** Largest attachment the synchronous pattern accepts, decoded: 1 MiB keeps the order in one DynamoDB transaction. */
 export const MAX_ATTACHMENT_BYTES = 1_048_576;
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 10_000;
@@ -90,8 +90,14 @@ export interface ParsedOrder {
   readonly attachment?: Buffer;
 }
 
-/** Parses and validates a request body into a purchase order; throws `ValidationError` or `AttachmentTooLargeError`. */
-export function parseOrder(body: string | null | undefined): ParsedOrder {
+/**
+ * Parses and validates a request body into a purchase order; throws `ValidationError`, or `AttachmentTooLargeError`
+ * past `maxAttachmentBytes` (each pattern has its own bound, set by what carries the order).
+ */
+export function parseOrder(
+  body: string | null | undefined,
+  { maxAttachmentBytes = MAX_ATTACHMENT_BYTES }: { readonly maxAttachmentBytes?: number } = {},
+): ParsedOrder {
   if (body === null || body === undefined || body.trim() === '') {
     throw new ValidationError('The request has no body.', [
       { pointer: '#', detail: 'Send a JSON purchase order.' },
@@ -110,7 +116,9 @@ export function parseOrder(body: string | null | undefined): ParsedOrder {
     throw new ValidationError('The purchase order is invalid.', fieldErrors(result.error));
   }
   const order = result.data;
-  return order.attachment ? { order, attachment: decodeAttachment(order.attachment.base64) } : { order };
+  return order.attachment
+    ? { order, attachment: decodeAttachment(order.attachment.base64, maxAttachmentBytes) }
+    : { order };
 }
 
 /** Whether an order id has the shape of one, so a lookup with another shape fails as bad input. */
@@ -200,7 +208,7 @@ export function fingerprintOf(order: PurchaseOrder): string {
   return sha256(JSON.stringify(canonical));
 }
 
-function decodeAttachment(base64: string): Buffer {
+function decodeAttachment(base64: string, maxBytes: number): Buffer {
   if (base64.length % 4 !== 0 || /=[^=]/.test(base64)) {
     throw new ValidationError('The purchase order is invalid.', [
       {
@@ -212,8 +220,8 @@ function decodeAttachment(base64: string): Buffer {
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
   // Size from the length first: an oversize attachment is refused without decoding it.
   const sizeBytes = (base64.length / 4) * 3 - padding;
-  if (sizeBytes > MAX_ATTACHMENT_BYTES) {
-    throw new AttachmentTooLargeError(sizeBytes, MAX_ATTACHMENT_BYTES);
+  if (sizeBytes > maxBytes) {
+    throw new AttachmentTooLargeError(sizeBytes, maxBytes);
   }
   return Buffer.from(base64, 'base64');
 }

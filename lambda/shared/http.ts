@@ -12,6 +12,11 @@ export function created(location: string, body: unknown): APIGatewayProxyResult 
   return { statusCode: 201, headers: { ...JSON_HEADERS, Location: location }, body: JSON.stringify(body) };
 }
 
+/** `202 Accepted` with a JSON body and where to follow the work in `Location`. */
+export function accepted(location: string, body: unknown): APIGatewayProxyResult {
+  return { statusCode: 202, headers: { ...JSON_HEADERS, Location: location }, body: JSON.stringify(body) };
+}
+
 /** A request header, whatever its case (API Gateway passes them as the client sent them). */
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();

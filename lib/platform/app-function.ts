@@ -1,9 +1,12 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** The project root, where `lambda/` and the lock file live. */
@@ -26,6 +29,9 @@ export interface AppFunctionProps {
 
 /** How a function may use a table; picks the IAM actions. */
 export type TableAccess = 'read' | 'readWrite';
+
+/** How a function may use a bucket: read objects, write objects, or both. */
+export type BucketAccess = 'read' | 'write' | 'readWrite';
 
 /**
  * A Node.js Lambda function with the project's defaults: Node.js 22, arm64, one ESM bundle with the AWS SDK
@@ -98,6 +104,33 @@ export class AppFunction extends Construct {
       table.grantReadWriteData(this.function);
     }
     this.function.addEnvironment(options.env, table.tableName);
+    return this;
+  }
+
+  /**
+   * Grants the function `s3:GetObject` and/or `s3:PutObject` on a bucket's objects, nothing on the bucket itself
+   * (no listing), and passes its name in `env`. (CDK's grantRead/grantPut add wildcard actions.)
+   */
+  bindBucket(bucket: IBucket, options: { readonly access: BucketAccess; readonly env: string }): this {
+    const actions = [
+      ...(options.access === 'write' ? [] : ['s3:GetObject']),
+      ...(options.access === 'read' ? [] : ['s3:PutObject']),
+    ];
+    this.function.addToRolePolicy(new PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] }));
+    const bucketResource = bucket.node.defaultChild as CfnElement;
+    Validations.of(this.function).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucketResource)}.Arn>/*]`,
+      reason:
+        'Object-level access to the objects of this one bucket; object keys are per order and not known in advance.',
+    });
+    this.function.addEnvironment(options.env, bucket.bucketName);
+    return this;
+  }
+
+  /** Grants the function sending to a queue and passes its URL in `env`. */
+  bindQueue(queue: IQueue, options: { readonly access: 'send'; readonly env: string }): this {
+    queue.grantSendMessages(this.function);
+    this.function.addEnvironment(options.env, queue.queueUrl);
     return this;
   }
 }

@@ -1,0 +1,64 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
+import { isOrderId } from '../domain/order.ts';
+import type { OrderStatusStore, StoredDocument } from '../domain/queued-order.ts';
+import { requireEnv } from '../shared/config.ts';
+import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
+import { ok } from '../shared/http.ts';
+import { answeringProblems } from '../shared/problem.ts';
+import { S3DocumentStore } from '../shared/s3-document-store.ts';
+
+export interface GetStatusDependencies {
+  readonly statuses: OrderStatusStore;
+  readonly receipts: Pick<S3DocumentStore, 'downloadUrl'>;
+  readonly now: () => Date;
+}
+
+/** `GET /queue/orders/{orderId}`: the order's status; when DONE, download links; when FAILED, the reason. */
+export const makeHandler = ({ statuses, receipts, now }: GetStatusDependencies) =>
+  answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const orderId = event.pathParameters?.orderId;
+    if (!isOrderId(orderId)) {
+      throw new ValidationError('The order id is invalid.', [
+        { pointer: '#/orderId', detail: 'An order id is 1-64 characters of A-Z, a-z, 0-9, _ and -.' },
+      ]);
+    }
+    const status = await statuses.find(orderId);
+    if (!status) {
+      throw new OrderNotFoundError(orderId);
+    }
+    const download = async (document: StoredDocument) => ({
+      ...(await receipts.downloadUrl(document.key, now())),
+      sha256: document.sha256,
+      sizeBytes: document.sizeBytes,
+    });
+    return ok({
+      orderId: status.orderId,
+      status: status.status,
+      queuedAt: status.queuedAt,
+      updatedAt: status.updatedAt,
+      attempts: status.attempts ?? 0,
+      ...(status.totalCents === undefined
+        ? {}
+        : { totalCents: status.totalCents, currency: status.currency }),
+      ...(status.status === 'DONE' && status.receipt ? { receipt: await download(status.receipt) } : {}),
+      ...(status.status === 'DONE' && status.attachment
+        ? {
+            attachment: {
+              filename: status.attachment.filename,
+              contentType: status.attachment.contentType,
+              ...(await download(status.attachment)),
+            },
+          }
+        : {}),
+      ...(status.status === 'FAILED' ? { reason: status.reason } : {}),
+    });
+  });
+
+export const handler = makeHandler({
+  statuses: new DynamoDbOrderStatusStore(requireEnv('ORDER_STATUS_TABLE_NAME'), new DynamoDBClient({})),
+  receipts: new S3DocumentStore(requireEnv('RECEIPTS_BUCKET_NAME'), new S3Client({})),
+  now: () => new Date(),
+});
