@@ -9,6 +9,8 @@ export interface Target {
   /** Base URL of the REST API, ending in `/`. */
   readonly apiUrl: string;
   readonly apiKey: string;
+  /** Every output of the stack, for tests that reach a resource directly (a queue, to inject a message). */
+  readonly outputs: Readonly<Record<string, string>>;
 }
 
 /** The stack the e2e suite tests. */
@@ -41,5 +43,10 @@ export async function targetFromOutputs(
   if (!apiKey) {
     throw new Error(`${outputsFile} has neither ${STACK_NAME}.ApiKey nor ${STACK_NAME}.ApiKeyId`);
   }
-  return { name, apiUrl: stack.ApiUrl.endsWith('/') ? stack.ApiUrl : `${stack.ApiUrl}/`, apiKey };
+  return {
+    name,
+    apiUrl: stack.ApiUrl.endsWith('/') ? stack.ApiUrl : `${stack.ApiUrl}/`,
+    apiKey,
+    outputs: stack,
+  };
 }

@@ -5,7 +5,8 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../../../local/cloud.ts';
 import { reportedFailures } from '../../../local/event-sources/sqs-event-source.ts';
-import { eventually, writeAssembly } from '../../helpers/assembly.ts';
+import { writeAssembly } from '../../helpers/assembly.ts';
+import { eventually } from '../../helpers/eventually.ts';
 
 // Records every invocation's message ids in a file, then: `fail` bodies are reported as batch item failures,
 // a `throw-once` body throws the first time its message is seen (failing the whole batch).
