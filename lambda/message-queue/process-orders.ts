@@ -81,12 +81,13 @@ export const makeHandler = (deps: ProcessOrdersDependencies) => {
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       logger.warn('Order failed', { orderId, receiveCount, reason });
-      if (orderId !== undefined && receiveCount >= deps.maxReceiveCount) {
-        // The last attempt: the queue moves the message to the DLQ on its next receive.
+      const lastAttempt = receiveCount >= deps.maxReceiveCount;
+      if (lastAttempt && orderId !== undefined) {
         await deps.statuses.markFailed(orderId, reason, deps.now());
-      } else {
-        await deps.delayRetry(record.receiptHandle, retryDelaySeconds(receiveCount));
       }
+      // Retry with backoff; after the last attempt release the message at once: the queue moves it to the DLQ
+      // on its next receive, instead of after the whole visibility timeout.
+      await deps.delayRetry(record.receiptHandle, lastAttempt ? 0 : retryDelaySeconds(receiveCount));
       throw error;
     }
   };
