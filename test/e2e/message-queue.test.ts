@@ -208,3 +208,26 @@ describe('message queue with a status URL', () => {
     expect(after.map((status) => status.attempts)).toEqual([1, 1, 1, 1]);
   });
 });
+
+describe('redriving the dead-letter queue', () => {
+  it('sends dead letters back to the order queue, where a valid order is then processed', async () => {
+    const { redriveDeadLetters } = await import('../../scripts/redrive-dead-letters.ts');
+    const sqs = sqsClient();
+    const { OrderQueueUrl, OrderDeadLetterQueueUrl } = inject('target').outputs;
+    // An order that failed while, say, a dependency was down, and so sits in the DLQ.
+    const order = anOrder();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: OrderDeadLetterQueueUrl,
+        MessageBody: JSON.stringify({ orderId: order.orderId, order, recordedAt: new Date().toISOString() }),
+      }),
+    );
+    const moved = await redriveDeadLetters(sqs, {
+      from: String(OrderDeadLetterQueueUrl),
+      to: String(OrderQueueUrl),
+    });
+    expect(moved).toBeGreaterThanOrEqual(1);
+    expect((await finalStatus(String(order.orderId))).status).toBe('DONE');
+    sqs.destroy();
+  });
+});
