@@ -1,0 +1,330 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { OrderStatus, OrderStatusStore } from '../../../lambda/domain/queued-order.ts';
+import { restApiEvent } from '../../helpers/events.ts';
+
+vi.stubEnv('ORDER_STATUS_TABLE_NAME', 'statuses');
+vi.stubEnv('ORDER_QUEUE_URL', 'http://127.0.0.1:1/000000000000/orders');
+vi.stubEnv('CLAIM_CHECK_BUCKET_NAME', 'claims');
+vi.stubEnv('RECEIPTS_BUCKET_NAME', 'receipts');
+vi.stubEnv('MAX_RECEIVE_COUNT', '3');
+let submit: typeof import('../../../lambda/message-queue/submit-order.ts').makeHandler;
+let getStatus: typeof import('../../../lambda/message-queue/get-status.ts').makeHandler;
+let processOrders: typeof import('../../../lambda/message-queue/process-orders.ts').makeHandler;
+beforeAll(async () => {
+  submit = (await import('../../../lambda/message-queue/submit-order.ts')).makeHandler;
+  getStatus = (await import('../../../lambda/message-queue/get-status.ts')).makeHandler;
+  processOrders = (await import('../../../lambda/message-queue/process-orders.ts')).makeHandler;
+});
+
+/** In-memory statuses with the store's conditional semantics: DONE never changes. */
+class FakeStatuses implements OrderStatusStore {
+  readonly items = new Map<string, OrderStatus>();
+  async create(status: OrderStatus) {
+    const existing = this.items.get(status.orderId);
+    if (existing) return { outcome: 'exists' as const, existing };
+    this.items.set(status.orderId, status);
+    return { outcome: 'created' as const };
+  }
+  async markSent(orderId: string) {
+    this.update(orderId, { sent: true });
+  }
+  async find(orderId: string) {
+    return this.items.get(orderId);
+  }
+  async startProcessing(orderId: string, at: Date) {
+    const current = this.items.get(orderId);
+    if (current?.status === 'DONE') return false;
+    this.items.set(orderId, {
+      ...(current ?? { orderId, fingerprint: '', queuedAt: at.toISOString(), sent: true }),
+      status: 'PROCESSING',
+      updatedAt: at.toISOString(),
+      attempts: (current?.attempts ?? 0) + 1,
+    } as OrderStatus);
+    return true;
+  }
+  async markDone(orderId: string, result: Partial<OrderStatus>, at: Date) {
+    this.update(orderId, { ...result, status: 'DONE', updatedAt: at.toISOString() });
+  }
+  async markFailed(orderId: string, reason: string, at: Date) {
+    const current = this.items.get(orderId);
+    this.items.set(orderId, {
+      ...(current ?? { orderId, fingerprint: '', queuedAt: at.toISOString(), sent: true }),
+      status: 'FAILED',
+      reason,
+      updatedAt: at.toISOString(),
+    } as OrderStatus);
+  }
+  private update(orderId: string, change: Partial<OrderStatus>) {
+    const current = this.items.get(orderId);
+    if (current && current.status !== 'DONE') this.items.set(orderId, { ...current, ...change });
+  }
+}
+
+const order = {
+  orderId: 'order-42',
+  customerId: 'customer-1',
+  currency: 'EUR',
+  placedAt: '2026-11-22T10:15:00Z',
+  lines: [{ sku: 'book', quantity: 2, unitPriceCents: 1500 }],
+};
+const now = () => new Date('2026-11-22T11:00:00Z');
+const context = {} as Context;
+
+function sqsRecord(body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId: `m-${Math.random().toString(36).slice(2)}`,
+    receiptHandle: `rh-${receiveCount}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '1',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '1',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders',
+    awsRegion: 'us-east-1',
+  };
+}
+
+describe('POST /queue/orders', () => {
+  it('answers 202 with the status URL in the body and Location, and sends the order once', async () => {
+    const statuses = new FakeStatuses();
+    const sent: string[] = [];
+    const handler = submit({
+      statuses,
+      send: async (body) => void sent.push(body),
+      claims: { bucket: 'claims', put: async () => {} },
+      now,
+    });
+    const result = await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify(order) }));
+    expect(result.statusCode).toBe(202);
+    const statusUrl = 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod/queue/orders/order-42';
+    expect(JSON.parse(result.body)).toEqual({ orderId: 'order-42', status: 'QUEUED', statusUrl });
+    expect(result.headers?.Location).toBe(statusUrl);
+    expect(JSON.parse(sent[0] as string)).toEqual({
+      orderId: 'order-42',
+      order,
+      recordedAt: '2026-11-22T11:00:00.000Z',
+    });
+    expect(statuses.items.get('order-42')?.sent).toBe(true);
+
+    const again = await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify(order) }));
+    expect(again.statusCode).toBe(202);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('resends an order whose first send failed, when the client retries', async () => {
+    const statuses = new FakeStatuses();
+    let failing = true;
+    const sent: string[] = [];
+    const handler = submit({
+      statuses,
+      send: async (body) => {
+        if (failing) throw new Error('queue unavailable');
+        sent.push(body);
+      },
+      claims: { bucket: 'claims', put: async () => {} },
+      now,
+    });
+    expect(
+      (await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify(order) }))).statusCode,
+    ).toBe(500);
+    failing = false;
+    expect(
+      (await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify(order) }))).statusCode,
+    ).toBe(202);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('answers 409 for the same orderId with another body', async () => {
+    const statuses = new FakeStatuses();
+    const handler = submit({
+      statuses,
+      send: async () => {},
+      claims: { bucket: 'claims', put: async () => {} },
+      now,
+    });
+    await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify(order) }));
+    const result = await handler(
+      restApiEvent({ path: '/queue/orders', body: JSON.stringify({ ...order, currency: 'USD' }) }),
+    );
+    expect(result.statusCode).toBe(409);
+  });
+
+  it('stores an order too big for a message in S3 and sends a claim check', async () => {
+    const stored = new Map<string, string>();
+    const sent: string[] = [];
+    const attachment = {
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      base64: Buffer.alloc(800_000).toString('base64'),
+    };
+    const handler = submit({
+      statuses: new FakeStatuses(),
+      send: async (body) => void sent.push(body),
+      claims: { bucket: 'claims', put: async (key, body) => void stored.set(key, String(body)) },
+      now,
+    });
+    await handler(restApiEvent({ path: '/queue/orders', body: JSON.stringify({ ...order, attachment }) }));
+    expect(JSON.parse(sent[0] as string)).toEqual({
+      orderId: 'order-42',
+      claimCheck: { bucket: 'claims', key: 'claims/order-42.json' },
+    });
+    expect(JSON.parse(stored.get('claims/order-42.json') as string).order.attachment.base64).toBe(
+      attachment.base64,
+    );
+  });
+});
+
+describe('the queue worker', () => {
+  function worker(
+    statuses: FakeStatuses,
+    extra: {
+      receipts?: Map<string, Uint8Array | string>;
+      delays?: Array<[string, number]>;
+      claims?: Map<string, string>;
+    } = {},
+  ) {
+    const receipts = extra.receipts ?? new Map();
+    return processOrders({
+      statuses,
+      receipts: { put: async (key, body) => void receipts.set(key, body) },
+      claims: { getText: async (key) => extra.claims?.get(key) ?? '' },
+      delayRetry: async (handle, seconds) => void extra.delays?.push([handle, seconds]),
+      maxReceiveCount: 3,
+      now,
+    });
+  }
+  const message = (body: unknown = order) =>
+    JSON.stringify({ orderId: order.orderId, order: body, recordedAt: '2026-11-22T11:00:00.000Z' });
+
+  it('renders the receipt into S3 and marks the order DONE', async () => {
+    const statuses = new FakeStatuses();
+    const receipts = new Map<string, Uint8Array | string>();
+    const response = await worker(statuses, { receipts })(
+      { Records: [sqsRecord(message())] } as SQSEvent,
+      context,
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(statuses.items.get('order-42')).toMatchObject({
+      status: 'DONE',
+      totalCents: 3000,
+      receipt: { key: 'orders/order-42/receipt.pdf' },
+    });
+    expect(
+      Buffer.from(receipts.get('orders/order-42/receipt.pdf') as Uint8Array)
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+  });
+
+  it('changes nothing for a duplicate delivery of a DONE order', async () => {
+    const statuses = new FakeStatuses();
+    await worker(statuses)({ Records: [sqsRecord(message())] } as SQSEvent, context);
+    const done = statuses.items.get('order-42');
+    const receipts = new Map<string, Uint8Array | string>();
+    await worker(statuses, { receipts })({ Records: [sqsRecord(message())] } as SQSEvent, context);
+    expect(receipts.size).toBe(0);
+    expect(statuses.items.get('order-42')).toEqual(done);
+  });
+
+  it('reports only the failing record, and delays its retry with backoff', async () => {
+    const statuses = new FakeStatuses();
+    const delays: Array<[string, number]> = [];
+    const good = sqsRecord(
+      JSON.stringify({
+        orderId: 'order-43',
+        order: { ...order, orderId: 'order-43' },
+        recordedAt: '2026-11-22T11:00:00.000Z',
+      }),
+    );
+    const bad = sqsRecord(message({ orderId: 'order-42' }), 2);
+    const response = await worker(statuses, { delays })({ Records: [good, bad] } as SQSEvent, context);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+    expect(delays).toEqual([['rh-2', 4]]);
+    expect(statuses.items.get('order-43')?.status).toBe('DONE');
+    expect(statuses.items.get('order-42')).toBeUndefined();
+  });
+
+  it('marks FAILED with the reason on the last attempt and releases the message to the DLQ at once', async () => {
+    const statuses = new FakeStatuses();
+    const delays: Array<[string, number]> = [];
+    // Every record failed: Powertools throws, and Lambda treats the whole batch as failed.
+    await expect(
+      worker(statuses, { delays })(
+        { Records: [sqsRecord(message({ orderId: 'order-42' }), 3)] } as SQSEvent,
+        context,
+      ),
+    ).rejects.toThrow('All records failed processing');
+    expect(statuses.items.get('order-42')).toMatchObject({
+      status: 'FAILED',
+      reason: expect.stringMatching(/^ValidationError/),
+    });
+    expect(delays).toEqual([['rh-3', 0]]);
+  });
+
+  it('reads an order from its claim check', async () => {
+    const statuses = new FakeStatuses();
+    const claims = new Map([['claims/order-42.json', message()]]);
+    const body = JSON.stringify({
+      orderId: 'order-42',
+      claimCheck: { bucket: 'claims', key: 'claims/order-42.json' },
+    });
+    await worker(statuses, { claims })({ Records: [sqsRecord(body)] } as SQSEvent, context);
+    expect(statuses.items.get('order-42')?.status).toBe('DONE');
+  });
+});
+
+describe('GET /queue/orders/{orderId}', () => {
+  const receipts = {
+    downloadUrl: async (key: string) => ({
+      url: `https://s3.example/${key}?signed`,
+      expiresAt: '2026-11-22T11:15:00.000Z',
+    }),
+  };
+  const event = (orderId: string) =>
+    restApiEvent({ method: 'GET', path: `/queue/orders/${orderId}`, pathParameters: { orderId } });
+
+  it('gives DONE orders a download link with the receipt checksum', async () => {
+    const statuses = new FakeStatuses();
+    statuses.items.set('o1', {
+      orderId: 'o1',
+      status: 'DONE',
+      fingerprint: 'f',
+      queuedAt: 'q',
+      updatedAt: 'u',
+      sent: true,
+      attempts: 1,
+      totalCents: 5,
+      currency: 'EUR',
+      receipt: { key: 'orders/o1/receipt.pdf', sha256: 'abc', sizeBytes: 10 },
+    });
+    const result = await getStatus({ statuses, receipts, now })(event('o1'));
+    expect(JSON.parse(result.body)).toMatchObject({
+      status: 'DONE',
+      receipt: { url: 'https://s3.example/orders/o1/receipt.pdf?signed', sha256: 'abc', sizeBytes: 10 },
+    });
+  });
+
+  it('gives FAILED orders their reason, and unknown ones 404', async () => {
+    const statuses = new FakeStatuses();
+    statuses.items.set('o2', {
+      orderId: 'o2',
+      status: 'FAILED',
+      fingerprint: 'f',
+      queuedAt: 'q',
+      updatedAt: 'u',
+      sent: true,
+      reason: 'ValidationError: bad',
+    });
+    expect(JSON.parse((await getStatus({ statuses, receipts, now })(event('o2'))).body)).toMatchObject({
+      status: 'FAILED',
+      reason: 'ValidationError: bad',
+    });
+    expect((await getStatus({ statuses, receipts, now })(event('o3'))).statusCode).toBe(404);
+  });
+});
