@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
-import { isOrderId, toPublicOrder } from '../domain/order.ts';
+import { OrderNotFoundError } from '../domain/errors.ts';
+import { requireOrderId, toPublicOrder } from '../domain/order.ts';
 import type { OrderStore } from '../domain/order-store.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStore } from '../shared/dynamodb-order-store.ts';
@@ -15,12 +15,7 @@ export interface GetOrderDependencies {
 /** `GET /sync/orders/{orderId}`: the recorded order, or 404. */
 export const makeHandler = ({ store }: GetOrderDependencies) =>
   answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const orderId = event.pathParameters?.orderId;
-    if (!isOrderId(orderId)) {
-      throw new ValidationError('The order id is invalid.', [
-        { pointer: '#/orderId', detail: 'An order id is 1-64 characters of A-Z, a-z, 0-9, _ and -.' },
-      ]);
-    }
+    const orderId = requireOrderId(event.pathParameters?.orderId);
     const order = await store.find(orderId);
     if (!order) {
       throw new OrderNotFoundError(orderId);

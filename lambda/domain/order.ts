@@ -121,9 +121,14 @@ export function parseOrder(
     : { order };
 }
 
-/** Whether an order id has the shape of one, so a lookup with another shape fails as bad input. */
-export function isOrderId(value: string | undefined): value is string {
-  return value !== undefined && ID_PATTERN.test(value);
+/** The order id, when the value has the shape of one; otherwise a `ValidationError` (bad input, not "not found"). */
+export function requireOrderId(value: string | undefined): string {
+  if (value === undefined || !ID_PATTERN.test(value)) {
+    throw new ValidationError('The order id is invalid.', [
+      { pointer: '#/orderId', detail: 'An order id is 1-64 characters of A-Z, a-z, 0-9, _ and -.' },
+    ]);
+  }
+  return value;
 }
 
 /** Prices an order in integer cents and stamps it as recorded at `recordedAt`. */

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { OrderNotFoundError, ValidationError } from '../domain/errors.ts';
-import { isOrderId } from '../domain/order.ts';
+import { OrderNotFoundError } from '../domain/errors.ts';
+import { requireOrderId } from '../domain/order.ts';
 import type { OrderStatusStore, StoredDocument } from '../domain/queued-order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
@@ -19,12 +19,7 @@ export interface GetStatusDependencies {
 /** `GET /queue/orders/{orderId}`: the order's status; when DONE, download links; when FAILED, the reason. */
 export const makeHandler = ({ statuses, receipts, now }: GetStatusDependencies) =>
   answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const orderId = event.pathParameters?.orderId;
-    if (!isOrderId(orderId)) {
-      throw new ValidationError('The order id is invalid.', [
-        { pointer: '#/orderId', detail: 'An order id is 1-64 characters of A-Z, a-z, 0-9, _ and -.' },
-      ]);
-    }
+    const orderId = requireOrderId(event.pathParameters?.orderId);
     const status = await statuses.find(orderId);
     if (!status) {
       throw new OrderNotFoundError(orderId);

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderStatus, OrderStatusStore } from '../domain/queued-order.ts';
+import { documentClient } from './dynamodb.ts';
 
 /**
  * Order statuses in DynamoDB, one item per order (partition key `orderId`). Every transition is a conditional
@@ -13,9 +14,7 @@ export class DynamoDbOrderStatusStore implements OrderStatusStore {
     private readonly tableName: string,
     client: DynamoDBClient,
   ) {
-    this.documents = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = documentClient(client);
   }
 
   async create(

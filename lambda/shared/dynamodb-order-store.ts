@@ -1,7 +1,8 @@
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedOrder } from '../domain/order.ts';
 import type { OrderStore } from '../domain/order-store.ts';
+import { documentClient } from './dynamodb.ts';
 
 /** Sort key of the order item; attachment chunks sort after it as `attachment#000`, `attachment#001`, ... */
 const ORDER_PART = 'order';
@@ -23,9 +24,7 @@ export class DynamoDbOrderStore implements OrderStore {
     private readonly tableName: string,
     client: DynamoDBClient,
   ) {
-    this.documents = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.documents = documentClient(client);
   }
 
   async save(order: RecordedOrder, attachment?: Buffer): Promise<'created' | 'exists'> {

@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { purchaseOrder } from '../helpers/orders.ts';
 import { callApi, uniqueId } from './api-client.ts';
 
 const MIB = 1024 * 1024;
 
 function anOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId: uniqueId('sync'),
-    customerId: 'customer-42',
-    currency: 'EUR',
-    placedAt: '2026-11-22T10:15:00Z',
-    lines: [
-      { sku: 'book-ddia', quantity: 2, unitPriceCents: 4599 },
-      { sku: 'mug-lambda', quantity: 1, unitPriceCents: 1250 },
-    ],
-    ...overrides,
-  };
+  return purchaseOrder({ orderId: uniqueId('sync'), ...overrides });
 }
 
 function expectProblem(

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
+import { purchaseOrder } from '../helpers/orders.ts';
 import { pdfText } from '../helpers/pdf.ts';
 import { callApi, uniqueId } from './api-client.ts';
 import { sqsClient } from './aws-clients.ts';
@@ -25,17 +26,7 @@ interface StatusBody {
 }
 
 function anOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId: uniqueId('queue'),
-    customerId: 'customer-7',
-    currency: 'EUR',
-    placedAt: '2026-11-22T10:15:00Z',
-    lines: [
-      { sku: 'book-ddia', quantity: 2, unitPriceCents: 4599 },
-      { sku: 'mug-lambda', quantity: 1, unitPriceCents: 1250 },
-    ],
-    ...overrides,
-  };
+  return purchaseOrder({ orderId: uniqueId('queue'), ...overrides });
 }
 
 /** Polls the status URL until the order is DONE or FAILED. */
