@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
@@ -13,8 +14,10 @@ import type { RunningEmulator } from './emulators/child-emulator.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import { EmulatorError } from './emulators/emulator-error.ts';
 import { startFauxqsEmulator } from './emulators/fauxqs.ts';
+import { kinesisClient, startKinesisMock } from './emulators/kinesis-mock.ts';
 import { freePort, isPortFree } from './emulators/ports.ts';
 import { eventSourceMappingProvider } from './event-sources/event-source-mapping-provider.ts';
+import { streamProvider } from './kinesis/stream-provider.ts';
 import { functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
@@ -81,6 +84,8 @@ export interface LocalCloud {
   readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly outputsFile: string;
   readonly apiPort: number;
+  /** `AWS_ENDPOINT_URL_<SERVICE>` of every emulator started, as functions get them. */
+  readonly emulatorEndpoints: Readonly<Record<string, string>>;
   /** Stops the API server, every function and every emulator. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -151,6 +156,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
     }
 
+    let kinesis: KinesisClient | undefined;
+    if (types.has('AWS::Kinesis::Stream')) {
+      log('Starting kinesis-mock (Kinesis)');
+      const emulator = await startKinesisMock({
+        port: await freePort(),
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        onOutput: (line) => options.onOutput?.('kinesis-mock', line),
+      });
+      stoppers.push(() => emulator.stop());
+      emulatorEndpoints.AWS_ENDPOINT_URL_KINESIS = emulator.endpoint;
+      const client = kinesisClient(emulator.endpoint, LOCAL_REGION, LOCAL_CREDENTIALS);
+      kinesis = client;
+      stoppers.push(async () => client.destroy());
+    }
+
     const host = new LambdaHost({
       baseEnvironment: {
         ...emulatorEndpoints,
@@ -182,9 +203,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
             }
           : {}),
+        ...(kinesis ? { 'AWS::Kinesis::Stream': streamProvider(kinesis) } : {}),
         'AWS::Lambda::EventSourceMapping': eventSourceMappingProvider({
           invoker: host,
           sqs: fauxqs ? { client: fauxqs.sqs, endpoint: fauxqs.endpoint } : undefined,
+          kinesis,
           // Event sources stop before the functions they feed (stoppers run last first).
           onStarted: (source) => stoppers.push(() => source.stop()),
           log: (line) => options.onOutput?.('event-sources', line),
@@ -225,7 +248,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-    return { stacks, outputs, outputsFile, apiPort, stop };
+    return { stacks, outputs, outputsFile, apiPort, emulatorEndpoints, stop };
   } catch (error) {
     await stop();
     throw error;

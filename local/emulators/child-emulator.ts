@@ -15,6 +15,8 @@ export interface ChildEmulatorOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
+  /** Extra environment variables for the process. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly endpoint: string;
   /** Resolves true once the emulator answers requests. */
   readonly isReady: () => Promise<boolean>;
@@ -39,6 +41,7 @@ process.once('exit', () => {
 export async function startChildEmulator(options: ChildEmulatorOptions): Promise<RunningEmulator> {
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   running.add(child);

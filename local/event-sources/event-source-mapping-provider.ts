@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TemplateError } from '../cloudformation/template-error.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import { KinesisShardReader } from '../kinesis/kinesis-shard-reader.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 import { localQueueUrl } from '../sqs/queue-provider.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
+import { type StartPosition, StreamEventSource } from './stream-event-source.ts';
 
 /** Concurrent batches per SQS mapping without `ScalingConfig`: a laptop-sized stand-in for Lambda's scaling. */
 const DEFAULT_SQS_CONCURRENCY = 2;
@@ -13,13 +16,15 @@ export interface EventSourceMappingProviderOptions {
   readonly invoker: FunctionInvoker;
   /** fauxqs, when the template has queues. */
   readonly sqs?: { readonly client: SQSClient; readonly endpoint: string };
+  /** kinesis-mock, when the template has streams. */
+  readonly kinesis?: KinesisClient;
   /** Called with each started event source, so the local cloud can stop it. */
   readonly onStarted: (source: { stop(): Promise<void> }) => void;
   readonly log?: (line: string) => void;
 }
 
 /**
- * Creates `AWS::Lambda::EventSourceMapping` resources: SQS queues for now. Settings are checked as the Lambda API
+ * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues and Kinesis streams. Settings are checked as the Lambda API
  * checks them. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
  */
 export function eventSourceMappingProvider(options: EventSourceMappingProviderOptions): ResourceProvider {
@@ -30,6 +35,9 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
       const sourceArn = String(p.EventSourceArn ?? '');
       const [, , service, region = request.region, accountId = request.accountId, name = ''] =
         sourceArn.split(':');
+      if (service === 'kinesis') {
+        return createKinesisSource(request, options, where);
+      }
       if (service !== 'sqs') {
         throw new TemplateError(
           `${where}: event sources from ${service ?? sourceArn} are not supported by the local cloud yet`,
@@ -94,6 +102,121 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
           EventSourceMappingArn: `arn:aws:lambda:${request.region}:${request.accountId}:event-source-mapping:${uuid}`,
         },
       };
+    },
+  };
+}
+
+/** Lambda's documented ranges for stream event source settings. */
+function checkedStreamSettings(p: Readonly<Record<string, unknown>>, where: string) {
+  const batchSize = Number(p.BatchSize ?? 100);
+  const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
+  const retries = Number(p.MaximumRetryAttempts ?? -1);
+  const age = Number(p.MaximumRecordAgeInSeconds ?? -1);
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) {
+      throw new TemplateError(`${where}: ${message}`);
+    }
+  };
+  check(
+    Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000,
+    `BatchSize ${batchSize} is not within 1-10000`,
+  );
+  check(
+    Number.isInteger(window) && window >= 0 && window <= 300,
+    `MaximumBatchingWindowInSeconds ${window} is not within 0-300`,
+  );
+  check(
+    Number.isInteger(retries) && retries >= -1 && retries <= 10_000,
+    `MaximumRetryAttempts ${retries} is not within -1-10000`,
+  );
+  check(
+    age === -1 || (Number.isInteger(age) && age >= 60 && age <= 604_800),
+    `MaximumRecordAgeInSeconds ${age} is not -1 or within 60-604800`,
+  );
+  check(
+    p.TumblingWindowInSeconds === undefined,
+    'TumblingWindowInSeconds is not supported by the local cloud yet',
+  );
+  check(p.FilterCriteria === undefined, 'FilterCriteria is not supported by the local cloud yet');
+  const type = String(p.StartingPosition ?? '');
+  check(
+    ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(type),
+    `StartingPosition ${type || '(none)'} must be TRIM_HORIZON, LATEST or AT_TIMESTAMP`,
+  );
+  const startingPosition: StartPosition =
+    type === 'AT_TIMESTAMP'
+      ? { type, timestamp: new Date(Number(p.StartingPositionTimestamp) * 1000) }
+      : { type: type as 'TRIM_HORIZON' | 'LATEST' };
+  return { batchSize, window, retries, age, startingPosition };
+}
+
+async function createKinesisSource(
+  request: CreateRequest,
+  options: EventSourceMappingProviderOptions,
+  where: string,
+): Promise<CreatedResource> {
+  const p = request.properties;
+  if (!options.kinesis) {
+    throw new TemplateError(`${where}: the stream ${String(p.EventSourceArn)} is not on the local cloud`);
+  }
+  const settings = checkedStreamSettings(p, where);
+  const functionName = String(p.FunctionName);
+  const functionArn = functionName.startsWith('arn:')
+    ? functionName
+    : `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+  const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
+    ?.Destination;
+  let onFailure: ((record: object) => Promise<void>) | undefined;
+  if (destination) {
+    const [, , service, , accountId = request.accountId, name = ''] = destination.split(':');
+    if (service !== 'sqs' || !options.sqs) {
+      throw new TemplateError(
+        `${where}: on-failure destination ${destination} must be an SQS queue on the local cloud`,
+      );
+    }
+    const sqs = options.sqs;
+    const queueUrl = localQueueUrl(sqs.endpoint, accountId, name);
+    onFailure = async (record) => {
+      await sqs.client.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }),
+      );
+    };
+  }
+  const uuid = randomUUID();
+  if (p.Enabled !== false && p.Enabled !== 'false') {
+    const source = new StreamEventSource(
+      {
+        functionArn,
+        batchSize: settings.batchSize,
+        maximumBatchingWindowSeconds: settings.window,
+        startingPosition: settings.startingPosition,
+        bisectBatchOnFunctionError:
+          p.BisectBatchOnFunctionError === true || p.BisectBatchOnFunctionError === 'true',
+        maximumRetryAttempts: settings.retries,
+        maximumRecordAgeSeconds: settings.age,
+        reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
+          'ReportBatchItemFailures',
+        ),
+        onFailure,
+      },
+      // The role ARN is not known here; the event names one of the function's shape.
+      new KinesisShardReader(
+        options.kinesis,
+        String(p.EventSourceArn),
+        request.region,
+        `arn:aws:iam::${request.accountId}:role/${functionName.split(':').pop()}`,
+      ),
+      options.invoker,
+      options.log,
+    );
+    await source.start();
+    options.onStarted(source);
+  }
+  return {
+    physicalId: uuid,
+    attributes: {
+      Id: uuid,
+      EventSourceMappingArn: `arn:aws:lambda:${request.region}:${request.accountId}:event-source-mapping:${uuid}`,
     },
   };
 }

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { FunctionInvoker } from '../lambda/types.ts';
+
+/** Where a shard's reading starts. */
+export type StartPosition =
+  | { readonly type: 'TRIM_HORIZON' | 'LATEST' }
+  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: Date }
+  | { readonly type: 'AFTER_SEQUENCE_NUMBER'; readonly sequenceNumber: string };
+
+/** A record read from a shard, with what the poller needs to order, age and describe it. */
+export interface ShardRecord {
+  readonly sequenceNumber: string;
+  readonly arrival: Date;
+  /** The record as the function's event carries it. */
+  readonly eventRecord: unknown;
+}
+
+/** What the poller needs from a stream service; Kinesis and DynamoDB Streams each implement it. */
+export interface ShardReader {
+  readonly streamArn: string;
+  /** `KinesisBatchInfo` or `DDBStreamBatchInfo`: the key of the batch description in on-failure records. */
+  readonly batchInfoKey: 'KinesisBatchInfo' | 'DDBStreamBatchInfo';
+  listShards(): Promise<string[]>;
+  shardIterator(shardId: string, start: StartPosition): Promise<string | undefined>;
+  getRecords(
+    shardId: string,
+    iterator: string,
+    limit: number,
+  ): Promise<{ records: ShardRecord[]; nextIterator?: string }>;
+}
+
+/** A stream event source mapping's settings, checked. */
+export interface StreamEventSourceSettings {
+  readonly functionArn: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly startingPosition: StartPosition;
+  readonly bisectBatchOnFunctionError: boolean;
+  /** -1: retry until the record expires. */
+  readonly maximumRetryAttempts: number;
+  /** -1: no limit (the stream's retention). */
+  readonly maximumRecordAgeSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+  /** Sends an invocation record to the on-failure destination, when there is one. */
+  readonly onFailure?: (invocationRecord: object) => Promise<void>;
+}
+
+/** Pause between reads of an idle shard: Lambda polls each shard about once a second. */
+const IDLE_POLL_MS = 250;
+
+/**
+ * Reads every shard of a stream in order, one batch in flight per shard, and invokes a function with batches,
+ * as Lambda's Kinesis and DynamoDB Streams event sources do.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+ * - A batch that succeeds is checkpointed at its last sequence number.
+ * - With ReportBatchItemFailures, the function names failed records by sequence number; reading resumes at the
+ *   lowest one, and that counts as a retry. An unknown or malformed report fails the whole batch.
+ * - A function error retries the batch; with BisectBatchOnFunctionError the batch is split in two first (which
+ *   does not count as a retry), down to single records.
+ * - Past MaximumRetryAttempts, or once a record is older than MaximumRecordAgeInSeconds, the batch's
+ *   description (shard, sequence range), not its records, goes to the on-failure destination and reading moves on.
+ */
+export class StreamEventSource {
+  private readonly abort = new AbortController();
+  private readonly readers: Array<Promise<void>> = [];
+
+  constructor(
+    private readonly settings: StreamEventSourceSettings,
+    private readonly reader: ShardReader,
+    private readonly invoker: FunctionInvoker,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  /** Starts one reader per shard. */
+  async start(): Promise<void> {
+    for (const shardId of await this.reader.listShards()) {
+      this.readers.push(this.readShard(shardId));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.readers);
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async readShard(shardId: string): Promise<void> {
+    try {
+      let iterator = await this.reader.shardIterator(shardId, this.settings.startingPosition);
+      let pending: ShardRecord[] = [];
+      while (!this.stopped && iterator !== undefined) {
+        const windowEnds = Date.now() + this.settings.maximumBatchingWindowSeconds * 1000;
+        while (!this.stopped && iterator !== undefined && pending.length < this.settings.batchSize) {
+          const page = await this.reader.getRecords(
+            shardId,
+            iterator,
+            this.settings.batchSize - pending.length,
+          );
+          pending = [...pending, ...page.records];
+          iterator = page.nextIterator;
+          if (page.records.length === 0) {
+            if (pending.length > 0 && Date.now() >= windowEnds) {
+              break;
+            }
+            await sleep(IDLE_POLL_MS);
+          } else if (Date.now() >= windowEnds) {
+            break;
+          }
+        }
+        if (pending.length > 0 && !this.stopped) {
+          const batch = pending.slice(0, this.settings.batchSize);
+          pending = pending.slice(batch.length);
+          await this.deliver(shardId, batch, 0);
+        }
+      }
+    } catch (error) {
+      if (!this.stopped) {
+        this.log(`stream reader for ${this.reader.streamArn} stopped: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Delivers a batch until it succeeds, is bisected, or is given up on; `attempts` counts retries so far. */
+  private async deliver(
+    shardId: string,
+    records: readonly ShardRecord[],
+    retriesSoFar: number,
+  ): Promise<void> {
+    let batch = records;
+    let retries = retriesSoFar;
+    while (!this.stopped && batch.length > 0) {
+      const { maximumRecordAgeSeconds, maximumRetryAttempts } = this.settings;
+      if (maximumRecordAgeSeconds >= 0) {
+        const oldestAgeSeconds = (Date.now() - (batch[0] as ShardRecord).arrival.getTime()) / 1000;
+        if (oldestAgeSeconds > maximumRecordAgeSeconds) {
+          await this.giveUp(shardId, batch, 'RecordAgeExceeded', retries);
+          return;
+        }
+      }
+      const outcome = await this.invoker.invoke(
+        this.settings.functionArn,
+        JSON.stringify({ Records: batch.map((record) => record.eventRecord) }),
+      );
+      let failedFrom: number | undefined;
+      if (outcome.status === 'succeeded') {
+        failedFrom = this.settings.reportBatchItemFailures
+          ? firstReportedFailure(outcome.payload, batch)
+          : undefined;
+        if (failedFrom === undefined) {
+          return;
+        }
+      } else if (this.settings.bisectBatchOnFunctionError && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await this.deliver(shardId, batch.slice(0, half), retries);
+        await this.deliver(shardId, batch.slice(half), retries);
+        return;
+      } else {
+        failedFrom = 0;
+      }
+      batch = batch.slice(failedFrom);
+      retries++;
+      if (maximumRetryAttempts >= 0 && retries > maximumRetryAttempts) {
+        await this.giveUp(shardId, batch, 'RetryAttemptsExhausted', retries);
+        return;
+      }
+      await sleep(Math.min(1_000, 50 * 2 ** retries));
+    }
+  }
+
+  /** `failedInvocations`: how many times this batch was invoked and failed. */
+  private async giveUp(
+    shardId: string,
+    batch: readonly ShardRecord[],
+    condition: string,
+    failedInvocations: number,
+  ): Promise<void> {
+    const first = batch[0] as ShardRecord;
+    const last = batch[batch.length - 1] as ShardRecord;
+    this.log(
+      `${this.settings.functionArn}: ${condition} on ${shardId} ${first.sequenceNumber}..${last.sequenceNumber}`,
+    );
+    // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+    await this.settings.onFailure?.({
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: this.settings.functionArn,
+        condition,
+        approximateInvokeCount: failedInvocations,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      [this.reader.batchInfoKey]: {
+        shardId,
+        startSequenceNumber: first.sequenceNumber,
+        endSequenceNumber: last.sequenceNumber,
+        approximateArrivalOfFirstRecord: first.arrival.toISOString(),
+        approximateArrivalOfLastRecord: last.arrival.toISOString(),
+        batchSize: batch.length,
+        streamArn: this.reader.streamArn,
+      },
+    });
+  }
+}
+
+/**
+ * The index of the lowest-sequence record the function reported as failed, `undefined` for full success, or 0
+ * (the whole batch) for a report Lambda cannot use.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
+ */
+export function firstReportedFailure(payload: string, batch: readonly ShardRecord[]): number | undefined {
+  let response: unknown;
+  try {
+    response = JSON.parse(payload);
+  } catch {
+    return 0;
+  }
+  if (response === null) {
+    return undefined;
+  }
+  if (typeof response !== 'object' || Array.isArray(response)) {
+    return 0;
+  }
+  const list = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (list === undefined || list === null || (Array.isArray(list) && list.length === 0)) {
+    return undefined;
+  }
+  if (!Array.isArray(list)) {
+    return 0;
+  }
+  let lowest: number | undefined;
+  for (const item of list) {
+    const id = (item as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    const index = batch.findIndex((record) => record.sequenceNumber === id);
+    if (typeof id !== 'string' || index < 0) {
+      return 0;
+    }
+    lowest = lowest === undefined ? index : Math.min(lowest, index);
+  }
+  return lowest;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
