@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CURRENCY_CODES } from './currencies.ts';
-import { AttachmentTooLargeError, type FieldError, OrderConflictError, ValidationError } from './errors.ts';
+import { AttachmentTooLargeError, OrderConflictError, ValidationError } from './errors.ts';
+import { fieldErrors, parseJsonBody } from './json-input.ts';
 
 /** Largest attachment the synchronous pattern accepts, decoded: 1 MiB keeps the order in one DynamoDB transaction. */
 export const MAX_ATTACHMENT_BYTES = 1_048_576;
@@ -98,19 +99,7 @@ export function parseOrder(
   body: string | null | undefined,
   { maxAttachmentBytes = MAX_ATTACHMENT_BYTES }: { readonly maxAttachmentBytes?: number } = {},
 ): ParsedOrder {
-  if (body === null || body === undefined || body.trim() === '') {
-    throw new ValidationError('The request has no body.', [
-      { pointer: '#', detail: 'Send a JSON purchase order.' },
-    ]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (error) {
-    throw new ValidationError('The body is not valid JSON.', [
-      { pointer: '#', detail: (error as Error).message },
-    ]);
-  }
+  const json = parseJsonBody(body, 'a JSON purchase order');
   const result = purchaseOrderSchema.safeParse(json);
   if (!result.success) {
     throw new ValidationError('The purchase order is invalid.', fieldErrors(result.error));
@@ -229,21 +218,6 @@ function decodeAttachment(base64: string, maxBytes: number): Buffer {
     throw new AttachmentTooLargeError(sizeBytes, maxBytes);
   }
   return Buffer.from(base64, 'base64');
-}
-
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) => {
-    const at = pointer(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ pointer: pointer([...issue.path, key]), detail: 'Unknown field.' }));
-    }
-    return [{ pointer: at, detail: issue.message }];
-  });
-}
-
-/** A JSON Pointer (RFC 6901) as a URI fragment. */
-function pointer(path: readonly PropertyKey[]): string {
-  return `#${path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')}`;
 }
 
 function sha256(data: string | Buffer): string {

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { fieldErrors, parseJsonBody } from './json-input.ts';
+
+/** Events per request: PutRecords takes at most 500 records. */
+export const MAX_EVENTS_PER_REQUEST = 500;
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+const common = {
+  /** The client's id for the event: a redelivered event with the same id never counts twice. */
+  eventId: z.string().regex(ID_PATTERN),
+  sku: z.string().regex(SKU_PATTERN),
+  occurredAt: z.iso.datetime({ offset: true }),
+};
+
+/** Something that happened to a product in the web shop, for analytics. One schema for the API and the consumer. */
+export const productEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...common, type: z.literal('view') }),
+  z.strictObject({ ...common, type: z.literal('review'), rating: z.int().min(1).max(5) }),
+  z.strictObject({ ...common, type: z.literal('purchase'), quantity: z.int().min(1).max(10_000) }),
+]);
+
+export type ProductEvent = z.infer<typeof productEventSchema>;
+
+/** A batch of events as the API takes it. */
+export const productEventBatchSchema = z.strictObject({
+  events: z.array(productEventSchema).min(1).max(MAX_EVENTS_PER_REQUEST),
+});
+
+/** The batch schema as JSON Schema draft 4, for API Gateway request validation. */
+export const productEventBatchJsonSchema = z.toJSONSchema(productEventBatchSchema, { target: 'draft-4' });
+
+/** Parses a request body into events; a `ValidationError` names every bad event by index, and nothing is sent. */
+export function parseEventBatch(body: string | null | undefined): ProductEvent[] {
+  const json = parseJsonBody(body, '{"events": [...]}');
+  const result = productEventBatchSchema.safeParse(json);
+  if (!result.success) {
+    const errors = fieldErrors(result.error);
+    const indexes = [
+      ...new Set(
+        result.error.issues
+          .filter((issue) => issue.path[0] === 'events' && typeof issue.path[1] === 'number')
+          .map((issue) => issue.path[1]),
+      ),
+    ];
+    const which = indexes.length > 0 ? ` Invalid events at indexes ${indexes.join(', ')}.` : '';
+    throw new ValidationError(`The event batch is invalid; nothing was sent.${which}`, errors);
+  }
+  return result.data.events;
+}
+
+/** Parses one event as read from the stream (the consumer trusts nothing it did not check). */
+export function parseStreamedEvent(data: string): ProductEvent {
+  return productEventSchema.parse(JSON.parse(data));
+}
+
+/** Per-SKU statistics. */
+export interface ProductStats {
+  readonly sku: string;
+  readonly views: number;
+  readonly reviews: number;
+  readonly ratingSum: number;
+  readonly purchases: number;
+  readonly units: number;
+  readonly lastEventAt?: string;
+}
+
+/** How one event changes its SKU's counters: the increments an atomic update adds. */
+export function statsIncrement(event: ProductEvent): Omit<ProductStats, 'sku' | 'lastEventAt'> {
+  return {
+    views: event.type === 'view' ? 1 : 0,
+    reviews: event.type === 'review' ? 1 : 0,
+    ratingSum: event.type === 'review' ? event.rating : 0,
+    purchases: event.type === 'purchase' ? 1 : 0,
+    units: event.type === 'purchase' ? event.quantity : 0,
+  };
+}
+
+/** Stats as the API shows them: the average rating instead of the sum, to two decimals. */
+export function toPublicStats(stats: ProductStats) {
+  return {
+    sku: stats.sku,
+    views: stats.views,
+    reviews: stats.reviews,
+    averageRating: stats.reviews === 0 ? null : Math.round((stats.ratingSum / stats.reviews) * 100) / 100,
+    purchases: stats.purchases,
+    units: stats.units,
+    lastEventAt: stats.lastEventAt ?? null,
+  };
+}
