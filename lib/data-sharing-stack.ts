@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiPayloadPattern } from './patterns/api-payload.ts';
 import { MessageQueuePattern } from './patterns/message-queue.ts';
+import { MessageStreamPattern } from './patterns/message-stream.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
@@ -16,6 +17,8 @@ export class DataSharingStack extends Stack {
       api,
       accessLogs: accessLogs.bucket,
     });
+
+    const messageStream = new MessageStreamPattern(this, 'MessageStream', { api });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -34,6 +37,14 @@ export class DataSharingStack extends Stack {
     new CfnOutput(this, 'OrderDeadLetterQueueUrl', {
       value: messageQueue.deadLetterQueue.queueUrl,
       description: 'Orders that failed every retry; `npm run queue:redrive` sends them back.',
+    });
+    new CfnOutput(this, 'EventStreamName', {
+      value: messageStream.stream.streamName,
+      description: 'The product event stream.',
+    });
+    new CfnOutput(this, 'EventConsumerFailuresQueueUrl', {
+      value: messageStream.failures.queueUrl,
+      description: 'Batches the stream consumer gave up on (shard and sequence range).',
     });
   }
 }

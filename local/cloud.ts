@@ -248,6 +248,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    // The emulators' endpoints, by the environment variable the SDKs and the AWS CLI read them from.
+    await writeFile(
+      path.join(options.stateDirectory, 'endpoints.json'),
+      `${JSON.stringify(emulatorEndpoints, null, 2)}\n`,
+    );
     return { stacks, outputs, outputsFile, apiPort, emulatorEndpoints, stop };
   } catch (error) {
     await stop();

@@ -42,3 +42,8 @@ export class OrderNotFoundError extends Error {
     super(`No order ${orderId} has been recorded.`);
   }
 }
+
+/** Nothing is recorded under the requested key. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}

@@ -29,8 +29,17 @@ export const productEventBatchSchema = z.strictObject({
   events: z.array(productEventSchema).min(1).max(MAX_EVENTS_PER_REQUEST),
 });
 
-/** The batch schema as JSON Schema draft 4, for API Gateway request validation. */
+/** The batch schema as JSON Schema draft 4. */
 export const productEventBatchJsonSchema = z.toJSONSchema(productEventBatchSchema, { target: 'draft-4' });
+
+/**
+ * The envelope API Gateway checks at the edge: an `events` list of 1-500 objects. Each event is checked by the
+ * function, which can name the index of every bad one (API Gateway's validator message cannot).
+ */
+export const productEventEnvelopeJsonSchema = z.toJSONSchema(
+  z.strictObject({ events: z.array(z.looseObject({})).min(1).max(MAX_EVENTS_PER_REQUEST) }),
+  { target: 'draft-4' },
+);
 
 /** Parses a request body into events; a `ValidationError` names every bad event by index, and nothing is sent. */
 export function parseEventBatch(body: string | null | undefined): ProductEvent[] {
@@ -65,10 +74,14 @@ export interface ProductStats {
   readonly purchases: number;
   readonly units: number;
   readonly lastEventAt?: string;
+  /** Sequence number of the last event applied: events of one SKU are applied in stream order. */
+  readonly lastSequenceNumber?: string;
 }
 
 /** How one event changes its SKU's counters: the increments an atomic update adds. */
-export function statsIncrement(event: ProductEvent): Omit<ProductStats, 'sku' | 'lastEventAt'> {
+export function statsIncrement(
+  event: ProductEvent,
+): Omit<ProductStats, 'sku' | 'lastEventAt' | 'lastSequenceNumber'> {
   return {
     views: event.type === 'view' ? 1 : 0,
     reviews: event.type === 'review' ? 1 : 0,
@@ -88,5 +101,21 @@ export function toPublicStats(stats: ProductStats) {
     purchases: stats.purchases,
     units: stats.units,
     lastEventAt: stats.lastEventAt ?? null,
+    lastSequenceNumber: stats.lastSequenceNumber ?? null,
   };
+}
+
+/** Where the stream pattern keeps statistics (the port; DynamoDB is one adapter). */
+export interface ProductStatsStore {
+  /** Applies an event once: `duplicate` when an event with its id was applied before. */
+  apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'>;
+  find(sku: string): Promise<ProductStats | undefined>;
+}
+
+/** A record the stream refused, by its index in the request. */
+export interface RefusedEvent {
+  readonly index: number;
+  readonly eventId: string;
+  readonly errorCode: string;
+  readonly errorMessage: string;
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   AttachmentTooLargeError,
+  NotFoundError,
   OrderConflictError,
   OrderNotFoundError,
   ValidationError,
@@ -24,11 +25,12 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Each domain error's problem: type name, title, HTTP status. */
 const PROBLEMS: ReadonlyArray<readonly [ErrorClass, string, string, number]> = [
-  [ValidationError, 'invalid-order', 'Invalid request', 400],
+  [ValidationError, 'invalid-request', 'Invalid request', 400],
   [AttachmentTooLargeError, 'attachment-too-large', 'Attachment too large', 413],
   [UnsupportedMediaTypeError, 'unsupported-media-type', 'Unsupported media type', 415],
   [OrderConflictError, 'order-id-conflict', 'Order id already used', 409],
   [OrderNotFoundError, 'order-not-found', 'Order not found', 404],
+  [NotFoundError, 'not-found', 'Not found', 404],
 ];
 
 /** The problem an error stands for: domain errors by type, anything else a 500 that reveals nothing inside. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -131,6 +132,13 @@ export class AppFunction extends Construct {
   bindQueue(queue: IQueue, options: { readonly access: 'send'; readonly env: string }): this {
     queue.grantSendMessages(this.function);
     this.function.addEnvironment(options.env, queue.queueUrl);
+    return this;
+  }
+
+  /** Grants the function writing records to a stream and passes its name in `env`. */
+  bindStream(stream: IStream, options: { readonly access: 'write'; readonly env: string }): this {
+    stream.grantWrite(this.function);
+    this.function.addEnvironment(options.env, stream.streamName);
     return this;
   }
 }

@@ -9,6 +9,8 @@ export interface DataTableProps {
   readonly sortKey?: string;
   /** @default RemovalPolicy.RETAIN: business records outlive `cdk destroy` unless you say otherwise. */
   readonly removalPolicy?: RemovalPolicy;
+  /** Attribute holding an epoch-seconds expiry; DynamoDB deletes expired items. @default none */
+  readonly timeToLiveAttribute?: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export class DataTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      timeToLiveAttribute: props.timeToLiveAttribute,
     });
   }
 }

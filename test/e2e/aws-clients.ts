@@ -1,13 +1,24 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
 
-/** An SQS client for the target: the local cloud's endpoint and credentials, or the default chain elsewhere. */
-export function sqsClient(): SQSClient {
+/** Client settings for the target: the local cloud's emulator endpoint, or the default chain elsewhere. */
+function clientConfig(service: 'SQS' | 'KINESIS') {
   const target = inject('target');
-  if (target.name !== 'local') {
-    return new SQSClient({});
-  }
-  const endpoint = new URL(String(target.outputs.OrderQueueUrl)).origin;
-  return new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const endpoint = target.endpoints[`AWS_ENDPOINT_URL_${service}`];
+  return target.name === 'local' && endpoint
+    ? { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }
+    : {};
+}
+
+/** An SQS client for the target. */
+export function sqsClient(): SQSClient {
+  return new SQSClient(clientConfig('SQS'));
+}
+
+/** A Kinesis client for the target, over HTTP/1.1 (kinesis-mock's plain port does not speak HTTP/2). */
+export function kinesisClient(): KinesisClient {
+  return new KinesisClient({ ...clientConfig('KINESIS'), requestHandler: new NodeHttpHandler() });
 }

@@ -32,7 +32,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const assemblyDirectory = path.join(STATE_DIRECTORY, 'cdk.out');
   await synthesize({ outputDirectory: assemblyDirectory });
   const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE_DIRECTORY, port: 0 });
-  project.provide('target', await targetFromOutputs('local', cloud.outputsFile, fetchApiKeyValue));
+  project.provide(
+    'target',
+    await targetFromOutputs('local', cloud.outputsFile, fetchApiKeyValue, cloud.emulatorEndpoints),
+  );
   return () => cloud.stop();
 }
 

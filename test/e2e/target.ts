@@ -11,6 +11,8 @@ export interface Target {
   readonly apiKey: string;
   /** Every output of the stack, for tests that reach a resource directly (a queue, to inject a message). */
   readonly outputs: Readonly<Record<string, string>>;
+  /** On the local cloud: the emulators' endpoints by `AWS_ENDPOINT_URL_<SERVICE>`; elsewhere empty. */
+  readonly endpoints: Readonly<Record<string, string>>;
 }
 
 /** The stack the e2e suite tests. */
@@ -33,6 +35,7 @@ export async function targetFromOutputs(
   name: TargetName,
   outputsFile: string,
   fetchKeyValue: (apiKeyId: string) => Promise<string>,
+  endpoints: Readonly<Record<string, string>> = {},
 ): Promise<Target> {
   const outputs = JSON.parse(await readFile(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
   const stack = outputs[STACK_NAME];
@@ -48,5 +51,6 @@ export async function targetFromOutputs(
     apiUrl: stack.ApiUrl.endsWith('/') ? stack.ApiUrl : `${stack.ApiUrl}/`,
     apiKey,
     outputs: stack,
+    endpoints,
   };
 }

@@ -1,7 +1,7 @@
-/** Waits until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+/** Waits until `check` returns a value that is not undefined, checking every `intervalMs`, or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  { timeoutMs = 15_000, what = 'the condition' } = {},
+  { timeoutMs = 15_000, intervalMs = 100, what = 'the condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -12,6 +12,6 @@ export async function eventually<T>(
     if (Date.now() > deadline) {
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

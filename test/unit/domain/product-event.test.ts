@@ -134,6 +134,7 @@ describe('stats', () => {
       purchases: 1,
       units: 2,
       lastEventAt: 't',
+      lastSequenceNumber: null,
     });
     expect(
       toPublicStats({ sku: 's', views: 1, reviews: 0, ratingSum: 0, purchases: 0, units: 0 }).averageRating,

@@ -32,6 +32,7 @@ describe('e2e targets', () => {
       apiUrl: 'http://127.0.0.1:4010/abc/prod/',
       apiKey: 'value',
       outputs: { ApiUrl: 'http://127.0.0.1:4010/abc/prod', ApiKey: 'value', ApiKeyId: 'id' },
+      endpoints: {},
     });
   });
 

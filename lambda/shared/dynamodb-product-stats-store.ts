@@ -1,0 +1,116 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type ProductEvent,
+  type ProductStats,
+  type ProductStatsStore,
+  statsIncrement,
+} from '../domain/product-event.ts';
+import { documentClient } from './dynamodb.ts';
+
+/** How long an applied event's id is remembered: well past the stream's 24 h retention and every retry. */
+const DEDUPE_DAYS = 7;
+
+/**
+ * Stats per SKU in one table, applied-event ids in another. One TransactWriteItems puts the event id (only if
+ * absent) and adds the event's counts, so a redelivered record either finds its id and changes nothing, or is
+ * applied whole: exactly-once effect on at-least-once delivery.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
+ */
+export class DynamoDbProductStatsStore implements ProductStatsStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tables: { readonly stats: string; readonly appliedEvents: string },
+    client: DynamoDBClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.documents = documentClient(client);
+  }
+
+  async apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'> {
+    const increment = statsIncrement(event);
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tables.appliedEvents,
+                Item: {
+                  eventId: event.eventId,
+                  sku: event.sku,
+                  sequenceNumber,
+                  expiresAt: Math.floor(this.now().getTime() / 1000) + DEDUPE_DAYS * 86_400,
+                },
+                ConditionExpression: 'attribute_not_exists(eventId)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tables.stats,
+                Key: { sku: event.sku },
+                UpdateExpression:
+                  'ADD #views :views, reviews :reviews, ratingSum :ratingSum, purchases :purchases, units :units SET lastSequenceNumber = :sequence',
+                ExpressionAttributeNames: { '#views': 'views' },
+                ExpressionAttributeValues: {
+                  ':views': increment.views,
+                  ':reviews': increment.reviews,
+                  ':ratingSum': increment.ratingSum,
+                  ':purchases': increment.purchases,
+                  ':units': increment.units,
+                  ':sequence': sequenceNumber,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return 'duplicate';
+      }
+      throw error;
+    }
+    await this.advanceLastEventAt(event);
+    return 'applied';
+  }
+
+  async find(sku: string): Promise<ProductStats | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tables.stats, Key: { sku }, ConsistentRead: true }),
+    );
+    return Item as ProductStats | undefined;
+  }
+
+  /** Keeps the latest occurrence time: events may occur in one order and arrive in another. */
+  private async advanceLastEventAt(event: ProductEvent): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tables.stats,
+          Key: { sku: event.sku },
+          UpdateExpression: 'SET lastEventAt = :at',
+          ConditionExpression: 'attribute_not_exists(lastEventAt) OR lastEventAt < :at',
+          ExpressionAttributeValues: { ':at': new Date(event.occurredAt).toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) {
+        throw error;
+      }
+    }
+  }
+}
