@@ -60,6 +60,16 @@ export function parseEventBatch(body: string | null | undefined): ProductEvent[]
   return result.data.events;
 }
 
+/** The SKU, when the value has the shape of one; otherwise a `ValidationError`. */
+export function requireSku(value: string | undefined): string {
+  if (value === undefined || !SKU_PATTERN.test(value)) {
+    throw new ValidationError('The SKU is invalid.', [
+      { pointer: '#/sku', detail: 'A SKU is 1-64 characters of A-Z, a-z, 0-9, ., _ and -.' },
+    ]);
+  }
+  return value;
+}
+
 /** Parses one event as read from the stream (the consumer trusts nothing it did not check). */
 export function parseStreamedEvent(data: string): ProductEvent {
   return productEventSchema.parse(JSON.parse(data));

@@ -66,9 +66,7 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
         );
       }
       const functionName = String(p.FunctionName);
-      const functionArn = functionName.startsWith('arn:')
-        ? functionName
-        : `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+      const functionArn = functionArnOf(functionName, request);
       const uuid = randomUUID();
       if (p.Enabled !== false && p.Enabled !== 'false') {
         const source = new SqsEventSource(
@@ -95,13 +93,7 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
         source.start();
         options.onStarted(source);
       }
-      return {
-        physicalId: uuid,
-        attributes: {
-          Id: uuid,
-          EventSourceMappingArn: `arn:aws:lambda:${request.region}:${request.accountId}:event-source-mapping:${uuid}`,
-        },
-      };
+      return mappingCreated(request, uuid);
     },
   };
 }
@@ -161,9 +153,7 @@ async function createKinesisSource(
   }
   const settings = checkedStreamSettings(p, where);
   const functionName = String(p.FunctionName);
-  const functionArn = functionName.startsWith('arn:')
-    ? functionName
-    : `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+  const functionArn = functionArnOf(functionName, request);
   const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
     ?.Destination;
   let onFailure: ((record: object) => Promise<void>) | undefined;
@@ -212,6 +202,18 @@ async function createKinesisSource(
     await source.start();
     options.onStarted(source);
   }
+  return mappingCreated(request, uuid);
+}
+
+/** A function's ARN from `FunctionName`, which may be a name or an ARN. */
+function functionArnOf(functionName: string, request: CreateRequest): string {
+  return functionName.startsWith('arn:')
+    ? functionName
+    : `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+}
+
+/** What CloudFormation returns for a mapping: Ref = its UUID; Id and EventSourceMappingArn attributes. */
+function mappingCreated(request: CreateRequest, uuid: string): CreatedResource {
   return {
     physicalId: uuid,
     attributes: {
