@@ -8,11 +8,13 @@ import { DynamoDbOrderStore } from '../shared/dynamodb-order-store.ts';
 import { ok } from '../shared/http.ts';
 import { answeringProblems } from '../shared/problem.ts';
 
+/** What the handler needs from the outside world. */
 export interface GetOrderDependencies {
+  /** Where orders are recorded. */
   readonly store: OrderStore;
 }
 
-/** `GET /sync/orders/{orderId}`: the recorded order, or 404. */
+/** `GET /sync/orders/{orderId}`: the recorded order, 404 when there is none, 400 for an id no order can have. */
 export const makeHandler = ({ store }: GetOrderDependencies) =>
   answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const orderId = requireOrderId(event.pathParameters?.orderId);
@@ -23,6 +25,10 @@ export const makeHandler = ({ store }: GetOrderDependencies) =>
     return ok(toPublicOrder(order));
   });
 
-const store = new DynamoDbOrderStore(requireEnv('ORDERS_TABLE_NAME'), new DynamoDBClient({}));
+// Read once at init: a function without its table fails before its first request, naming the variable.
+const ordersTableName = requireEnv('ORDERS_TABLE_NAME');
+// Module scope: one client, and its connections, reused by every invocation of this execution environment.
+const dynamodb = new DynamoDBClient({});
 
-export const handler = makeHandler({ store });
+/** The Lambda entry point, wired to DynamoDB. */
+export const handler = makeHandler({ store: new DynamoDbOrderStore(ordersTableName, dynamodb) });

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { parseOrder, recordOrder, replayOrConflict, toPublicOrder } from '../domain/order.ts';
+import { decideOnExisting, parseOrder, recordOrder, toPublicOrder } from '../domain/order.ts';
 import type { OrderStore } from '../domain/order-store.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStore } from '../shared/dynamodb-order-store.ts';
@@ -8,8 +8,11 @@ import { created, jsonBodyText, ok, resourceUrl } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
 
+/** What the handler needs from the outside world. */
 export interface RecordOrderDependencies {
+  /** Where orders are recorded. */
   readonly store: OrderStore;
+  /** The clock that stamps `recordedAt`. */
   readonly now: () => Date;
 }
 
@@ -24,12 +27,20 @@ export const makeHandler = ({ store, now }: RecordOrderDependencies) =>
     }
     const existing = await store.find(order.orderId);
     if (!existing) {
+      // The store just refused the write because the order exists, and reads are strongly consistent.
       throw new Error(`Order ${order.orderId} was reported as existing but cannot be read`);
     }
     logger.info('Order already recorded', { orderId: order.orderId });
-    return ok(toPublicOrder(replayOrConflict(existing, order)));
+    return ok(toPublicOrder(decideOnExisting(existing, order.fingerprint)));
   });
 
-const store = new DynamoDbOrderStore(requireEnv('ORDERS_TABLE_NAME'), new DynamoDBClient({}));
+// Read once at init: a function without its table fails before its first request, naming the variable.
+const ordersTableName = requireEnv('ORDERS_TABLE_NAME');
+// Module scope: one client, and its connections, reused by every invocation of this execution environment.
+const dynamodb = new DynamoDBClient({});
 
-export const handler = makeHandler({ store, now: () => new Date() });
+/** The Lambda entry point, wired to DynamoDB and the system clock. */
+export const handler = makeHandler({
+  store: new DynamoDbOrderStore(ordersTableName, dynamodb),
+  now: () => new Date(),
+});

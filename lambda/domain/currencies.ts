@@ -1,6 +1,9 @@
 /**
- * Active ISO 4217 alphabetic currency codes (list one, "Current currency & funds"), as published by the
- * ISO 4217 maintenance agency (SIX) in its 2025 amendments; funds codes and precious metals are left out.
+ * Active ISO 4217 alphabetic currency codes: SIX's "List One: Current Currency & Funds" (list-one.xml) as
+ * amended through amendment 180, effective 2026-01-01 (BGN moved to list three when Bulgaria joined the euro).
+ * Fund codes (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW, XAD), precious metals (XAG, XAU, XPD, XPT), units of
+ * account (XBA-XBD, XDR, XSU, XUA) and the test and no-currency codes (XTS, XXX) are left out: an order is paid in
+ * money. Each new amendment is a change to this list: https://www.six-group.com/en/products-services/financial-information/data-standards.html
  */
 export const CURRENCY_CODES = [
   'AED',
@@ -15,7 +18,6 @@ export const CURRENCY_CODES = [
   'BAM',
   'BBD',
   'BDT',
-  'BGN',
   'BHD',
   'BIF',
   'BMD',
@@ -161,4 +163,5 @@ export const CURRENCY_CODES = [
   'ZWG',
 ] as const;
 
+/** An active ISO 4217 currency code, such as `EUR`. */
 export type CurrencyCode = (typeof CURRENCY_CODES)[number];

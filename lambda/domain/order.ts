@@ -6,20 +6,24 @@ import { fieldErrors, parseJsonBody } from './json-input.ts';
 
 /** Largest attachment the synchronous pattern accepts, decoded: 1 MiB keeps the order in one DynamoDB transaction. */
 export const MAX_ATTACHMENT_BYTES = 1_048_576;
+/** Lines per order. */
 export const MAX_LINES = 100;
+/** Units per line. */
 export const MAX_QUANTITY = 10_000;
-/** 100 lines x 10,000 units x 10^9 cents stays below 2^53, so every total is an exact integer. */
+/** 100 lines x 10,000 units x 10^9 cents = 10^15, below 2^53 - 1: every line and order total is an exact integer. */
 export const MAX_UNIT_PRICE_CENTS = 1_000_000_000;
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-// No path separators or control characters, and not "." or "..": a file name, never a path.
+// No path separators or control characters, and not "." or "..": a file name, never a path. The `u` flag counts
+// 255 characters as code points, as API Gateway's Java regular expressions and Ajv do: edge and code agree.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses.
-const FILENAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/;
+const FILENAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/u;
 // type/subtype with RFC 6838 restricted-name characters.
 const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 // A plain character class: API Gateway validates with Java regular expressions, which recurse on repeated
 // groups and overflow their stack on a megabyte-long string. Length and padding are checked in code.
+// No maxLength either: the size is a domain rule answered with 413, not a schema violation answered with 400.
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const orderLineSchema = z.strictObject({
@@ -47,6 +51,7 @@ export const purchaseOrderSchema = z.strictObject({
   attachment: attachmentSchema.optional(),
 });
 
+/** A valid purchase order. */
 export type PurchaseOrder = z.infer<typeof purchaseOrderSchema>;
 
 /** The order schema as JSON Schema draft 4, the dialect API Gateway models use. */
@@ -65,6 +70,7 @@ export interface AttachmentSummary {
   readonly filename: string;
   readonly contentType: string;
   readonly sizeBytes: number;
+  /** SHA-256 of the decoded bytes, lowercase hex. */
   readonly sha256: string;
 }
 
@@ -73,19 +79,19 @@ export interface RecordedOrder {
   readonly orderId: string;
   readonly customerId: string;
   readonly currency: string;
-  readonly placedAt: string;
   readonly lines: readonly PricedLine[];
   readonly totalCents: number;
+  readonly placedAt: string;
   readonly attachment?: AttachmentSummary;
-  readonly recordedAt: string;
   /** SHA-256 of the canonical order: tells a replay of the same order from another order under the same id. */
   readonly fingerprint: string;
+  readonly recordedAt: string;
 }
 
 /** An order as clients see it: the record without internal fields. */
 export type PublicOrder = Omit<RecordedOrder, 'fingerprint'>;
 
-/** A parsed order and its decoded attachment. */
+/** A parsed order and its attachment, decoded once. */
 export interface ParsedOrder {
   readonly order: PurchaseOrder;
   readonly attachment?: Buffer;
@@ -120,18 +126,32 @@ export function requireOrderId(value: string | undefined): string {
   return value;
 }
 
+/** A line's total in cents: quantity x unit price, exact. */
+export function lineTotalCents(line: { readonly quantity: number; readonly unitPriceCents: number }): number {
+  return exactCents(line.quantity * line.unitPriceCents);
+}
+
+/** An order's total in cents: the sum of its line totals, exact. */
+export function totalCents(lines: readonly { readonly lineTotalCents: number }[]): number {
+  return exactCents(lines.reduce((sum, line) => sum + line.lineTotalCents, 0));
+}
+
 /** Prices an order in integer cents and stamps it as recorded at `recordedAt`. */
 export function recordOrder(parsed: ParsedOrder, recordedAt: Date): RecordedOrder {
   const { order, attachment } = parsed;
-  const lines = order.lines.map((line) => ({ ...line, lineTotalCents: line.quantity * line.unitPriceCents }));
-  const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
+  const lines = order.lines.map((line) => ({
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPriceCents: line.unitPriceCents,
+    lineTotalCents: lineTotalCents(line),
+  }));
   return {
     orderId: order.orderId,
     customerId: order.customerId,
     currency: order.currency,
-    placedAt: order.placedAt,
     lines,
-    totalCents,
+    totalCents: totalCents(lines),
+    placedAt: order.placedAt,
     ...(order.attachment && attachment
       ? {
           attachment: {
@@ -142,18 +162,18 @@ export function recordOrder(parsed: ParsedOrder, recordedAt: Date): RecordedOrde
           },
         }
       : {}),
-    recordedAt: recordedAt.toISOString(),
     fingerprint: fingerprintOf(order),
+    recordedAt: recordedAt.toISOString(),
   };
 }
 
 /**
- * What to answer when the order id is already recorded: the stored record when the incoming order is the same
- * (a retry), an `OrderConflictError` when it is another order under the same id.
+ * What to answer when the order id is already recorded: the stored record when the incoming order has its
+ * fingerprint (a retry), an `OrderConflictError` when it is another order under the same id.
  */
-export function replayOrConflict(existing: RecordedOrder, incoming: RecordedOrder): RecordedOrder {
-  if (existing.fingerprint !== incoming.fingerprint) {
-    throw new OrderConflictError(incoming.orderId);
+export function decideOnExisting(existing: RecordedOrder, incomingFingerprint: string): RecordedOrder {
+  if (existing.fingerprint !== incomingFingerprint) {
+    throw new OrderConflictError(existing.orderId);
   }
   return existing;
 }
@@ -165,7 +185,6 @@ export function toPublicOrder(order: RecordedOrder): PublicOrder {
     orderId: order.orderId,
     customerId: order.customerId,
     currency: order.currency,
-    placedAt: order.placedAt,
     lines: order.lines.map((line) => ({
       sku: line.sku,
       quantity: line.quantity,
@@ -173,6 +192,7 @@ export function toPublicOrder(order: RecordedOrder): PublicOrder {
       lineTotalCents: line.lineTotalCents,
     })),
     totalCents: order.totalCents,
+    placedAt: order.placedAt,
     ...(order.attachment
       ? {
           attachment: {
@@ -187,23 +207,38 @@ export function toPublicOrder(order: RecordedOrder): PublicOrder {
   };
 }
 
-/** SHA-256 of the order in a canonical form: fixed key order, no white space; attachment content included. */
+/**
+ * SHA-256 (hex) of the order's canonical JSON: the schema's key order, no white space, attachment content
+ * included. The same order sent with other white space or key order has the same fingerprint.
+ */
 export function fingerprintOf(order: PurchaseOrder): string {
-  const canonical = {
+  // Rebuilt rather than stringified as given: a caller's object may hold its keys in any order.
+  const canonical: PurchaseOrder = {
     orderId: order.orderId,
     customerId: order.customerId,
     currency: order.currency,
+    lines: order.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: line.unitPriceCents,
+    })),
     placedAt: order.placedAt,
-    lines: order.lines.map((line) => [line.sku, line.quantity, line.unitPriceCents]),
-    attachment: order.attachment
-      ? [order.attachment.filename, order.attachment.contentType, order.attachment.base64]
-      : null,
+    ...(order.attachment
+      ? {
+          attachment: {
+            filename: order.attachment.filename,
+            contentType: order.attachment.contentType,
+            base64: order.attachment.base64,
+          },
+        }
+      : {}),
   };
   return sha256(JSON.stringify(canonical));
 }
 
 function decodeAttachment(base64: string, maxBytes: number): Buffer {
-  if (base64.length % 4 !== 0 || /=[^=]/.test(base64)) {
+  // Standard base64 (RFC 4648 section 4) is padded to a multiple of 4; the schema's pattern already keeps `=` last.
+  if (base64.length % 4 !== 0) {
     throw new ValidationError('The purchase order is invalid.', [
       {
         pointer: '#/attachment/base64',
@@ -218,6 +253,14 @@ function decodeAttachment(base64: string, maxBytes: number): Buffer {
     throw new AttachmentTooLargeError(sizeBytes, maxBytes);
   }
   return Buffer.from(base64, 'base64');
+}
+
+/** The schema bounds keep totals below 2^53; a total past it would be silently rounded, so it is refused. */
+function exactCents(cents: number): number {
+  if (!Number.isSafeInteger(cents)) {
+    throw new RangeError(`${cents} cents is not an exact integer amount.`);
+  }
+  return cents;
 }
 
 function sha256(data: string | Buffer): string {

@@ -50,7 +50,7 @@ export function problemFor(error: unknown): Problem {
     type: `${PROBLEM_TYPE_PREFIX}internal-error`,
     title: 'Internal error',
     status: 500,
-    detail: 'The request could not be completed. It is safe to retry with the same orderId.',
+    detail: 'The request could not be completed. It is safe to send the same request again.',
   };
 }
 
@@ -58,7 +58,7 @@ export function problemFor(error: unknown): Problem {
 export function problemResponse(error: unknown, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   const problem = { ...problemFor(error), instance: event.requestContext.path ?? event.path };
   if (problem.status >= 500) {
-    logger.error('Request failed', { error: error as Error, requestId: event.requestContext.requestId });
+    logger.error('Request failed', { error, requestId: event.requestContext.requestId });
   } else {
     logger.info('Request refused', { status: problem.status, type: problem.type });
   }

@@ -1,50 +1,62 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
+/** What a test may set on a REST API proxy event; everything else is a realistic default. */
+export interface RestApiEventOverrides {
+  /** HTTP method. @default 'POST' */
+  method?: string;
+  /** The matched resource template. @default the path with each path parameter's value replaced by `{name}` */
+  resource?: string;
+  /** The request path, without the stage. @default '/sync/orders' */
+  path?: string;
+  body?: string | null;
+  /** Added to (or replacing) the default headers, as the client spelled them. */
+  headers?: Record<string, string>;
+  /** Query string parameters; API Gateway also passes them as lists in `multiValueQueryStringParameters`. */
+  query?: Record<string, string> | null;
+  pathParameters?: Record<string, string> | null;
+  isBase64Encoded?: boolean;
+}
+
 /**
  * A REST API Lambda proxy event (payload format 1.0), shaped like the sample in AWS's documentation:
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
  */
-export function restApiEvent(
-  overrides: {
-    method?: string;
-    resource?: string;
-    path?: string;
-    body?: string | null;
-    headers?: Record<string, string>;
-    pathParameters?: Record<string, string> | null;
-    isBase64Encoded?: boolean;
-  } = {},
-): APIGatewayProxyEvent {
+export function restApiEvent(overrides: RestApiEventOverrides = {}): APIGatewayProxyEvent {
+  const method = overrides.method ?? 'POST';
   const path = overrides.path ?? '/sync/orders';
+  const pathParameters = overrides.pathParameters ?? null;
+  const resource = overrides.resource ?? resourceOf(path, pathParameters);
   const headers = {
     Accept: 'application/json',
     'Content-Type': 'application/json',
     Host: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
     'User-Agent': 'web-shop/1.0',
+    'X-Amzn-Trace-Id': 'Root=1-6b02c0a4-0123456789abcdef01234567',
     'X-Forwarded-For': '203.0.113.10',
     'X-Forwarded-Port': '443',
     'X-Forwarded-Proto': 'https',
     'x-api-key': 'test-api-key-value',
     ...overrides.headers,
   };
+  const query = overrides.query ?? null;
   return {
-    resource: overrides.resource ?? '/sync/orders',
+    resource,
     path,
-    httpMethod: overrides.method ?? 'POST',
+    httpMethod: method,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: overrides.pathParameters ?? null,
+    multiValueHeaders: listsOf(headers),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query && listsOf(query),
+    pathParameters,
     stageVariables: null,
     requestContext: {
       accountId: '123456789012',
       apiId: 'a1b2c3d4e5',
-      authorizer: undefined,
+      authorizer: null,
       domainName: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
       domainPrefix: 'a1b2c3d4e5',
-      extendedRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      httpMethod: overrides.method ?? 'POST',
+      extendedRequestId: 'BQGojGJ2joEFXyw=',
+      httpMethod: method,
       identity: {
         accessKey: null,
         accountId: null,
@@ -62,16 +74,33 @@ export function restApiEvent(
         userAgent: 'web-shop/1.0',
         userArn: null,
       },
+      // With the stage: what the client called on the execute-api host.
       path: `/prod${path}`,
       protocol: 'HTTP/1.1',
       requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
       requestTime: '22/Nov/2026:10:15:00 +0000',
-      requestTimeEpoch: 1_795_256_100_000,
+      requestTimeEpoch: 1_795_342_500_000,
       resourceId: 'r1r2r3',
-      resourcePath: overrides.resource ?? '/sync/orders',
+      resourcePath: resource,
       stage: 'prod',
     },
     body: overrides.body === undefined ? null : overrides.body,
     isBase64Encoded: overrides.isBase64Encoded ?? false,
   };
+}
+
+/** `/sync/orders/order-7` with `{ orderId: 'order-7' }` is the resource `/sync/orders/{orderId}`. */
+function resourceOf(path: string, pathParameters: Record<string, string> | null): string {
+  const names = new Map(Object.entries(pathParameters ?? {}).map(([name, value]) => [value, name]));
+  return path
+    .split('/')
+    .map((segment) => {
+      const name = names.get(decodeURIComponent(segment));
+      return name === undefined ? segment : `{${name}}`;
+    })
+    .join('/');
+}
+
+function listsOf(values: Record<string, string>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, [value]]));
 }
