@@ -17,6 +17,7 @@ interface FunctionProperties {
   readonly PackageType?: string;
   readonly Code: { readonly S3Key?: string; readonly ZipFile?: string; readonly ImageUri?: string };
   readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> };
+  readonly LoggingConfig?: { readonly LogGroup?: string };
 }
 
 export interface FunctionProviderOptions {
@@ -65,6 +66,7 @@ export function functionProvider(options: FunctionProviderOptions): ResourceProv
         memorySizeMb: properties.MemorySize ?? 128,
         environment,
         reservedConcurrency: properties.ReservedConcurrentExecutions,
+        logGroupName: properties.LoggingConfig?.LogGroup,
       });
       return { physicalId: functionName, attributes: { Arn: functionArn } };
     },

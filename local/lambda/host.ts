@@ -1,12 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ExecutionEnvironment, type InitResult, type InvocationResult } from './execution-environment.ts';
+import {
+  checkEnvironment,
+  executionEnvironmentVariables,
+  logStreamName,
+  nodeOptionsToExecArgv,
+} from './runtime-environment.ts';
 import type { FunctionConfig, FunctionInvoker, InvokeOutcome } from './types.ts';
+import type { RuntimeErrorPayload } from './worker-protocol.ts';
 
-/** Synchronous invocation payload limit, request and response: 6 MB. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+/** Synchronous invocation request payload limit: 6 MB. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
 
-const WORKER_SCRIPT = path.join(import.meta.dirname, 'runtime-worker.mjs');
+/**
+ * Synchronous response payload limit. Lambda's own check lets 100 bytes more through than the quota page's 6 MB,
+ * as its error message says: "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const MAX_SYNC_RESPONSE_BYTES = 6_291_556;
+
+/** The init phase's own limit; past it Lambda retries init within the invocation's timeout. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html */
+const INIT_PHASE_LIMIT_MS = 10_000;
+
+const DEFAULT_MAX_CONCURRENCY_PER_FUNCTION = 10;
+const BYTES_PER_MB = 1_048_576;
 
 export interface LambdaHostOptions {
   /** Added to every function's environment: emulator endpoints (`AWS_ENDPOINT_URL_<SERVICE>`) and credentials. */
@@ -17,279 +34,414 @@ export interface LambdaHostOptions {
   readonly onLog?: (functionName: string, line: string) => void;
   /**
    * Concurrent executions of a function without reserved concurrency; more invocations wait for a free one.
-   * A laptop-sized stand-in for the account's concurrency, where AWS would scale out instead. @default 10
+   * A laptop-sized stand-in for the account's concurrency (1,000), where AWS would scale out. @default 10
    */
   readonly maxConcurrencyPerFunction?: number;
 }
 
-/** How an invocation ended, as the host sees it. */
-type InvocationEnd =
-  | Exclude<WorkerReply, { type: 'ready' }>
-  | { type: 'timeout' }
-  | { type: 'crash'; message: string };
-
-type WorkerReply =
-  | { type: 'ready'; initDurationMs: number }
-  | { type: 'result'; requestId: string; payload: string }
-  | { type: 'error'; requestId: string; error: { errorType: string; errorMessage: string; trace: string[] } };
-
-/** One execution environment: a worker thread that ran the function's init once and now serves invocations. */
-interface ExecutionEnvironment {
-  readonly worker: Worker;
-  readonly logStreamName: string;
-  /** Set on the first invocation after a cold start, for its REPORT line. */
-  initDurationMs?: number;
+/** A function's execution environments and the invocations waiting for one. */
+interface FunctionPool {
+  readonly config: FunctionConfig;
+  /** Warm environments, most recently used last. */
+  readonly idle: ExecutionEnvironment[];
+  /** Invocations in progress, cold starts included: the function's concurrency. */
+  running: number;
+  /** Invocations waiting for a free slot, oldest first; called with false when the host closes. */
+  readonly waiting: Array<(proceed: boolean) => void>;
+  /** The Worker flags from the function's NODE_OPTIONS, once Node has said which it accepts. */
+  execArgv: readonly string[];
 }
 
-interface FunctionState {
-  readonly config: FunctionConfig;
-  readonly environment: Record<string, string>;
-  readonly idle: ExecutionEnvironment[];
-  busy: number;
-  /** Invocations waiting for an execution environment, oldest first. */
-  readonly waiting: Array<() => void>;
+/** How one invocation ended, for the caller and for the REPORT line. */
+interface Ending {
+  readonly outcome: InvokeOutcome;
+  /** REPORT's `Status: ...` suffix, when not a success. */
+  readonly status?: string;
+  /** Lines Lambda logs before END for this kind of ending. */
+  readonly platformLines?: readonly string[];
 }
 
 /**
  * Runs Lambda functions locally: each execution environment a worker thread with its own `process.env`, one
- * invocation at a time, reused while warm, replaced after a timeout or crash, with Lambda's limits.
+ * invocation at a time, reused while warm, replaced after a timeout or a crash, with Lambda's limits.
  */
 export class LambdaHost implements FunctionInvoker {
-  private readonly functions = new Map<string, FunctionState>();
-  private readonly workers = new Set<Worker>();
-  private closed = false;
+  private readonly functions = new Map<string, FunctionPool>();
+  /** Every environment not yet stopped, busy or idle. */
+  private readonly environments = new Set<ExecutionEnvironment>();
+  private closing: Promise<void> | undefined;
+  private timeZoneChecked = false;
 
   constructor(private readonly options: LambdaHostOptions) {}
 
-  /** Makes a function invocable by its name and ARN. */
+  /** Makes a function invocable by its name and ARN; fails like CreateFunction on reserved variables. */
   register(config: FunctionConfig): void {
-    const logGroupName = `/aws/lambda/${config.functionName}`;
-    // Lambda's reserved variables win over the template's; the emulator endpoints come in between.
-    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
-    const environment: Record<string, string> = {
-      ...config.environment,
-      ...this.options.baseEnvironment,
-      AWS_REGION: this.options.region,
-      AWS_DEFAULT_REGION: this.options.region,
-      AWS_LAMBDA_FUNCTION_NAME: config.functionName,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySizeMb),
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_LOG_GROUP_NAME: logGroupName,
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_EXECUTION_ENV: `AWS_Lambda_${config.runtime}`,
-      LAMBDA_TASK_ROOT: config.codeDirectory,
-      LAMBDA_RUNTIME_DIR: path.dirname(WORKER_SCRIPT),
-      _HANDLER: config.handler,
-      TZ: ':UTC',
-      LANG: 'en_US.UTF-8',
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    };
-    this.functions.set(config.functionName, { config, environment, idle: [], busy: 0, waiting: [] });
+    checkEnvironment(config);
+    this.functions.set(config.functionName, {
+      config,
+      idle: [],
+      running: 0,
+      waiting: [],
+      execArgv: nodeOptionsToExecArgv(config.environment.NODE_OPTIONS),
+    });
   }
 
+  /** Invokes a function synchronously (`RequestResponse`) by name, `name:$LATEST`, ARN or `$LATEST` ARN. */
   async invoke(functionNameOrArn: string, payload: string): Promise<InvokeOutcome> {
-    const state = this.functions.get(functionNameOf(functionNameOrArn));
-    if (!state || this.closed) {
+    if (this.closing) {
+      return closedOutcome();
+    }
+    const target = this.resolve(functionNameOrArn);
+    if (!target) {
       return {
         status: 'rejected',
         errorCode: 'ResourceNotFoundException',
-        message: `Function not found: ${functionNameOrArn}`,
+        message: `Function not found: ${this.arnOf(functionNameOrArn)}`,
       };
     }
+    const { pool, invokedFunctionArn } = target;
+    // Invoke's request errors: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
     const requestBytes = Buffer.byteLength(payload);
     if (requestBytes > MAX_SYNC_PAYLOAD_BYTES) {
       return {
         status: 'rejected',
         errorCode: 'RequestTooLargeException',
-        message: `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+        message: `${requestBytes} byte payload is too large for the RequestResponse invocation type (limit ${MAX_SYNC_PAYLOAD_BYTES} bytes)`,
       };
     }
-    const { reservedConcurrency } = state.config;
-    if (reservedConcurrency !== undefined) {
-      // Reserved concurrency is a hard cap: Lambda throttles the invocation past it.
-      if (state.busy >= reservedConcurrency) {
-        return { status: 'rejected', errorCode: 'TooManyRequestsException', message: 'Rate Exceeded.' };
-      }
-    } else {
-      while (state.busy >= (this.options.maxConcurrencyPerFunction ?? 10)) {
-        await new Promise<void>((resolve) => state.waiting.push(resolve));
-      }
-    }
-    state.busy++;
+    // An invocation without a payload gets an empty object; a payload must be JSON.
+    const event = payload === '' ? '{}' : payload;
     try {
-      return await this.run(state, payload);
-    } finally {
-      state.busy--;
-      state.waiting.shift()?.();
+      JSON.parse(event);
+    } catch (error) {
+      return {
+        status: 'rejected',
+        errorCode: 'InvalidRequestContentException',
+        message: `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`,
+      };
     }
-  }
 
-  /** Stops every execution environment; later invocations answer ResourceNotFoundException. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const state of this.functions.values()) {
-      state.idle.length = 0;
-      for (const wake of state.waiting.splice(0)) {
-        wake();
+    const { reservedConcurrency } = pool.config;
+    const cap =
+      reservedConcurrency ?? this.options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION;
+    if (pool.running < cap) {
+      pool.running++;
+    } else if (reservedConcurrency !== undefined) {
+      // Reserved concurrency is also the function's maximum: past it Lambda throttles, 0 throttles everything.
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+      return { status: 'rejected', errorCode: 'TooManyRequestsException', message: 'Rate Exceeded.' };
+    } else {
+      // Where AWS would scale out to the account's concurrency, the host queues: a laptop runs fewer threads.
+      // A finishing invocation hands its slot over, so `running` already counts this one when it proceeds.
+      const proceed = await new Promise<boolean>((resolve) => pool.waiting.push(resolve));
+      if (!proceed) {
+        return closedOutcome();
       }
     }
-    await Promise.all([...this.workers].map((worker) => worker.terminate()));
-    this.workers.clear();
+    try {
+      return await this.run(pool, event, invokedFunctionArn);
+    } finally {
+      const next = pool.waiting.shift();
+      if (next) {
+        next(true);
+      } else {
+        pool.running--;
+      }
+    }
   }
 
-  private async run(state: FunctionState, payload: string): Promise<InvokeOutcome> {
-    const { config } = state;
-    const requestId = randomUUID();
-    const log = (line: string): void => this.options.onLog?.(config.functionName, line);
-    const environment = state.idle.pop() ?? (await this.coldStart(state));
-    const initDurationMs = environment.initDurationMs;
-    environment.initDurationMs = undefined;
-    log(`START RequestId: ${requestId} Version: $LATEST`);
-
-    const started = performance.now();
-    const timeoutMs = config.timeoutSeconds * 1000;
-    const reply = await new Promise<InvocationEnd>((resolve) => {
-      const { worker } = environment;
-      const timer = setTimeout(() => resolve({ type: 'timeout' }), timeoutMs);
-      const onMessage = (message: WorkerReply): void => {
-        if (message.type !== 'ready' && message.requestId === requestId) {
-          finish(message);
+  /** Stops every execution environment; waiting and running invocations answer ServiceException. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const pool of this.functions.values()) {
+        pool.idle.length = 0;
+        for (const wake of pool.waiting.splice(0)) {
+          wake(false);
         }
-      };
-      const onError = (error: Error): void =>
-        finish({ type: 'crash', message: `${error.name}: ${error.message}` });
-      const onExit = (code: number): void => finish({ type: 'crash', message: `exit status ${code}` });
-      const finish = (result: InvocationEnd): void => {
-        clearTimeout(timer);
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-        resolve(result);
-      };
-      worker.on('message', onMessage).once('error', onError).once('exit', onExit);
-      worker.postMessage({
-        type: 'invoke',
-        requestId,
-        payload,
-        deadline: Date.now() + timeoutMs,
-        invokedFunctionArn: config.functionArn,
-        logGroupName: `/aws/lambda/${config.functionName}`,
-        logStreamName: environment.logStreamName,
-      });
-    });
-    const durationMs = performance.now() - started;
+      }
+      await Promise.all([...this.environments].map((environment) => environment.stop()));
+      this.environments.clear();
+    })();
+    return this.closing;
+  }
 
-    let outcome: InvokeOutcome;
-    if (reply.type === 'result') {
-      state.idle.push(environment);
-      outcome =
-        Buffer.byteLength(reply.payload) > MAX_SYNC_PAYLOAD_BYTES
-          ? functionError(
-              'Function.ResponseSizeTooLarge',
-              `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
-              durationMs,
-            )
-          : { status: 'succeeded', payload: reply.payload, durationMs };
-    } else if (reply.type === 'error') {
-      // A thrown error leaves the environment usable, as in Lambda.
-      state.idle.push(environment);
-      outcome = {
-        status: 'function-error',
-        errorType: reply.error.errorType,
-        payload: JSON.stringify(reply.error),
-        durationMs,
-      };
+  private async run(pool: FunctionPool, event: string, invokedFunctionArn: string): Promise<InvokeOutcome> {
+    const { config } = pool;
+    const log = (line: string): void => this.options.onLog?.(config.functionName, line);
+    const requestId = randomUUID();
+    const timeoutMs = config.timeoutSeconds * 1000;
+
+    let environment = pool.idle.pop();
+    let initDurationMs: number | undefined;
+    // Time the handler gets; a slow init (past the init phase's limit) eats into it.
+    let invocationLimitMs = timeoutMs;
+    if (!environment) {
+      environment = this.coldStart(pool);
+      const init = await environment.initialized(INIT_PHASE_LIMIT_MS + timeoutMs);
+      initDurationMs = init.initDurationMs;
+      if (init.kind !== 'ready') {
+        return this.finishFailedInit(pool, environment, requestId, init);
+      }
+      if (init.initDurationMs > INIT_PHASE_LIMIT_MS) {
+        invocationLimitMs = INIT_PHASE_LIMIT_MS + timeoutMs - init.initDurationMs;
+      }
+    }
+
+    log(`START RequestId: ${requestId} Version: $LATEST`);
+    const started = performance.now();
+    const result = await environment.invoke(
+      { type: 'invoke', requestId, event, deadlineMs: Date.now() + invocationLimitMs, invokedFunctionArn },
+      invocationLimitMs,
+    );
+    const durationMs = performance.now() - started;
+    await environment.outputFlushed(requestId);
+    if (this.closing) {
+      return closedOutcome();
+    }
+
+    const ending = endingOf(config, requestId, result, durationMs);
+    const reusable = result.kind === 'response' || (result.kind === 'error' && !result.fatal);
+    if (reusable && environment.isAlive) {
+      pool.idle.push(environment);
     } else {
       // After a timeout or a crash Lambda discards the environment; the next invocation starts cold.
-      void this.discard(environment);
-      outcome =
-        reply.type === 'timeout'
-          ? functionError(
-              'Sandbox.Timedout',
-              `RequestId: ${requestId} Error: Task timed out after ${config.timeoutSeconds.toFixed(2)} seconds`,
-              durationMs,
-            )
-          : functionError(
-              'Runtime.ExitError',
-              `RequestId: ${requestId} Error: Runtime exited with ${reply.message}`,
-              durationMs,
-            );
+      this.discard(environment);
+    }
+    for (const line of ending.platformLines ?? []) {
+      log(line);
     }
     log(`END RequestId: ${requestId}`);
-    const heapMb = Math.round(process.memoryUsage().heapUsed / 1_048_576);
     log(
-      `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\t` +
-        `Memory Size: ${config.memorySizeMb} MB\tMax Memory Used: ${heapMb} MB` +
-        (initDurationMs === undefined ? '' : `\tInit Duration: ${initDurationMs.toFixed(2)} ms`),
+      reportLine(requestId, config, durationMs, environment.maxHeapUsedBytes, initDurationMs, ending.status),
     );
-    return outcome;
+    return ending.outcome;
   }
 
-  private async coldStart(state: FunctionState): Promise<ExecutionEnvironment> {
-    const { config } = state;
-    const worker = new Worker(WORKER_SCRIPT, {
-      env: state.environment,
-      stdout: true,
-      stderr: true,
-      workerData: {
-        codeDirectory: config.codeDirectory,
-        handler: config.handler,
-        functionName: config.functionName,
-        memorySizeMb: config.memorySizeMb,
-        enableSourceMaps: (config.environment.NODE_OPTIONS ?? '').includes('--enable-source-maps'),
-      },
-      // The function's memory setting bounds its heap, the closest a thread gets to Lambda's memory limit.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(config.memorySizeMb, 64) },
-    });
-    this.workers.add(worker);
-    // A crash outside an invocation (a stray timer throwing) must not take the host down: drop the environment.
-    worker.on('error', (error) =>
-      this.options.onLog?.(config.functionName, `Runtime crashed: ${error.message}`),
+  /** Answers an invocation whose cold start failed; Lambda resets such an environment. */
+  private async finishFailedInit(
+    pool: FunctionPool,
+    environment: ExecutionEnvironment,
+    requestId: string,
+    init: Exclude<InitResult, { kind: 'ready' }>,
+  ): Promise<InvokeOutcome> {
+    const { config } = pool;
+    const log = (line: string): void => this.options.onLog?.(config.functionName, line);
+    this.discard(environment);
+    await environment.outputFlushed(requestId);
+    if (this.closing) {
+      return closedOutcome();
+    }
+    let error: RuntimeErrorPayload;
+    let phaseStatus: string;
+    if (init.kind === 'init-error') {
+      error = init.error;
+      phaseStatus = `error\tError Type: ${error.errorType}`;
+    } else if (init.kind === 'exit') {
+      error = runtimeExit(requestId, init.exitCode, init.outOfMemory);
+      phaseStatus = `error\tError Type: ${error.errorType}`;
+    } else {
+      error = sandboxTimeout(requestId, config.timeoutSeconds);
+      phaseStatus = 'timeout';
+    }
+    // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+    log(
+      `INIT_REPORT Init Duration: ${init.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: ${phaseStatus}`,
     );
-    worker.once('exit', () => {
-      this.workers.delete(worker);
-      const index = state.idle.findIndex((environment) => environment.worker === worker);
+    log(`START RequestId: ${requestId} Version: $LATEST`);
+    log(`END RequestId: ${requestId}`);
+    const status = init.kind === 'timeout' ? 'timeout' : `error\tError Type: ${error.errorType}`;
+    log(reportLine(requestId, config, 0, environment.maxHeapUsedBytes, init.initDurationMs, status));
+    return functionError(error, 0);
+  }
+
+  private coldStart(pool: FunctionPool): ExecutionEnvironment {
+    const { config } = pool;
+    const log = (line: string): void => this.options.onLog?.(config.functionName, line);
+    this.checkTimeZone(log);
+    const environment = new ExecutionEnvironment({
+      environment: executionEnvironmentVariables(config, {
+        baseEnvironment: this.options.baseEnvironment,
+        region: this.options.region,
+        logStreamName: logStreamName(new Date(), randomUUID()),
+      }),
+      execArgv: pool.execArgv,
+      memorySizeMb: config.memorySizeMb,
+      onLine: log,
+    });
+    if (environment.refusedExecArgv.length > 0) {
+      log(
+        `NODE_OPTIONS: ${environment.refusedExecArgv.join(' ')} cannot apply to a worker thread and ${environment.refusedExecArgv.length === 1 ? 'is' : 'are'} ignored locally`,
+      );
+    }
+    pool.execArgv = environment.execArgv;
+    this.environments.add(environment);
+    void environment.exited.then(() => {
+      // A warm environment whose runtime ended between invocations (a stray timer throwing) is gone.
+      this.environments.delete(environment);
+      const index = pool.idle.indexOf(environment);
       if (index >= 0) {
-        state.idle.splice(index, 1);
+        pool.idle.splice(index, 1);
       }
     });
-    for (const stream of [worker.stdout, worker.stderr]) {
-      let partial = '';
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          this.options.onLog?.(config.functionName, line);
-        }
-      });
+    return environment;
+  }
+
+  /** Stops an environment; it stays tracked until it has exited, so that close() waits for it too. */
+  private discard(environment: ExecutionEnvironment): void {
+    void environment.stop();
+  }
+
+  /** Lambda runs functions in UTC (`TZ=:UTC`); a thread shares its process's time zone, so say when it differs. */
+  private checkTimeZone(log: (line: string) => void): void {
+    if (this.timeZoneChecked) {
+      return;
     }
-    const initDurationMs = await new Promise<number>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      worker.once('error', onError);
-      worker.once('message', (message: WorkerReply) => {
-        worker.off('error', onError);
-        resolve(message.type === 'ready' ? message.initDurationMs : 0);
-      });
-    });
-    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-    return { worker, logStreamName: `${day}/[$LATEST]${randomUUID().replaceAll('-', '')}`, initDurationMs };
+    this.timeZoneChecked = true;
+    const { timeZone } = Intl.DateTimeFormat().resolvedOptions();
+    if (!['UTC', 'Etc/UTC', 'Etc/GMT'].includes(timeZone)) {
+      log(
+        `Time zone: functions see this process's time zone (${timeZone}) where Lambda runs them in UTC; start the local cloud with TZ=UTC to match`,
+      );
+    }
   }
 
-  private async discard(environment: ExecutionEnvironment): Promise<void> {
-    this.workers.delete(environment.worker);
-    await environment.worker.terminate();
+  /** The function an Invoke names, and the ARN the invocation reports as `invokedFunctionArn`. */
+  private resolve(functionNameOrArn: string): { pool: FunctionPool; invokedFunctionArn: string } | undefined {
+    // FunctionName accepts a name, a partial ARN or an ARN, each with an optional version or alias qualifier.
+    // https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+    const arn = /^(?:arn:[^:]+:lambda:([^:]+):)?(?:(\d{12}):function:)?([^:]+)(?::([^:]+))?$/.exec(
+      functionNameOrArn,
+    );
+    const [, region, accountId, name = '', qualifier] = arn ?? [];
+    const pool = this.functions.get(name);
+    // The local cloud publishes no versions or aliases: only $LATEST exists.
+    if (!pool || (qualifier !== undefined && qualifier !== '$LATEST')) {
+      return undefined;
+    }
+    if ((region && region !== this.options.region) || (accountId && accountId !== this.options.accountId)) {
+      return undefined;
+    }
+    const base = pool.config.functionArn;
+    return { pool, invokedFunctionArn: qualifier ? `${base}:${qualifier}` : base };
+  }
+
+  private arnOf(functionNameOrArn: string): string {
+    return functionNameOrArn.startsWith('arn:')
+      ? functionNameOrArn
+      : `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${functionNameOrArn}`;
   }
 }
 
-/** The function name in a name, a full ARN, or an ARN with a version or alias qualifier. */
-function functionNameOf(nameOrArn: string): string {
-  const arn = /^arn:[^:]+:lambda:[^:]+:\d+:function:([^:]+)(?::.+)?$/.exec(nameOrArn);
-  return arn?.[1] ?? nameOrArn;
+/** How an invocation that ran ended: the caller's outcome, and what the REPORT line says. */
+function endingOf(
+  config: FunctionConfig,
+  requestId: string,
+  result: InvocationResult,
+  durationMs: number,
+): Ending {
+  switch (result.kind) {
+    case 'response':
+      if (Buffer.byteLength(result.payload) > MAX_SYNC_RESPONSE_BYTES) {
+        return {
+          outcome: functionError(
+            { errorMessage: responseTooLargeMessage(), errorType: 'Function.ResponseSizeTooLarge' },
+            durationMs,
+          ),
+        };
+      }
+      return { outcome: { status: 'succeeded', payload: result.payload, durationMs } };
+    case 'error':
+      return { outcome: functionError(result.error, durationMs) };
+    case 'timeout': {
+      const error = sandboxTimeout(requestId, config.timeoutSeconds);
+      return {
+        outcome: functionError(error, durationMs),
+        status: 'timeout',
+        platformLines: [`${new Date().toISOString()} ${requestId} ${timedOutMessage(config.timeoutSeconds)}`],
+      };
+    }
+    case 'exit': {
+      const error = runtimeExit(requestId, result.exitCode, result.outOfMemory);
+      return {
+        outcome: functionError(error, durationMs),
+        status: `error\tError Type: ${error.errorType}`,
+        platformLines: [error.errorMessage, error.errorType],
+      };
+    }
+  }
 }
 
-function functionError(errorType: string, errorMessage: string, durationMs: number): InvokeOutcome {
+// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+function timedOutMessage(timeoutSeconds: number): string {
+  return `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
+}
+
+function sandboxTimeout(requestId: string, timeoutSeconds: number): RuntimeErrorPayload {
   return {
-    status: 'function-error',
-    errorType,
-    payload: JSON.stringify({ errorType, errorMessage }),
-    durationMs,
+    errorType: 'Sandbox.Timedout',
+    errorMessage: `RequestId: ${requestId} Error: ${timedOutMessage(timeoutSeconds)}`,
   };
+}
+
+function functionError(error: RuntimeErrorPayload, durationMs: number): InvokeOutcome {
+  return { status: 'function-error', errorType: error.errorType, payload: JSON.stringify(error), durationMs };
+}
+
+function closedOutcome(): InvokeOutcome {
+  return {
+    status: 'rejected',
+    errorCode: 'ServiceException',
+    message: 'The local Lambda host was closed before the invocation could finish.',
+  };
+}
+
+function responseTooLargeMessage(): string {
+  return `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_RESPONSE_BYTES} bytes).`;
+}
+
+/**
+ * Lambda's error when the runtime process ends mid-invocation; out of memory, the kernel kills it.
+ * https://repost.aws/knowledge-center/lambda-runtime-error
+ */
+function runtimeExit(requestId: string, exitCode: number, outOfMemory: boolean): RuntimeErrorPayload {
+  return outOfMemory
+    ? {
+        errorType: 'Runtime.OutOfMemory',
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+      }
+    : {
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${exitCode}`,
+      };
+}
+
+/**
+ * Lambda's REPORT line. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+ * Billed Duration includes the init phase, billed since August 2025:
+ * https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
+ * Max Memory Used is approximated by the worker's peak heap, sampled at each answer: Lambda measures the whole
+ * sandbox, runtime included, so its figure is higher.
+ */
+function reportLine(
+  requestId: string,
+  config: FunctionConfig,
+  durationMs: number,
+  maxHeapUsedBytes: number,
+  initDurationMs: number | undefined,
+  status: string | undefined,
+): string {
+  const fields = [
+    `REPORT RequestId: ${requestId}`,
+    `Duration: ${durationMs.toFixed(2)} ms`,
+    `Billed Duration: ${Math.ceil(durationMs + (initDurationMs ?? 0))} ms`,
+    `Memory Size: ${config.memorySizeMb} MB`,
+    `Max Memory Used: ${Math.ceil(maxHeapUsedBytes / BYTES_PER_MB)} MB`,
+  ];
+  if (initDurationMs !== undefined) {
+    fields.push(`Init Duration: ${initDurationMs.toFixed(2)} ms`);
+  }
+  if (status !== undefined) {
+    fields.push(`Status: ${status}`);
+  }
+  return fields.join('\t');
 }

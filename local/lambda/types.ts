@@ -15,6 +15,8 @@ export interface FunctionConfig {
   readonly environment: Readonly<Record<string, string>>;
   /** `ReservedConcurrentExecutions`, when the template sets it. */
   readonly reservedConcurrency?: number;
+  /** `LoggingConfig.LogGroup`, when the template sets it; Lambda's default is `/aws/lambda/<functionName>`. */
+  readonly logGroupName?: string;
 }
 
 /** The outcome of one invocation, shaped after the Lambda Invoke API. */
@@ -23,7 +25,7 @@ export type InvokeOutcome =
   | { readonly status: 'succeeded'; readonly payload: string; readonly durationMs: number }
   /**
    * The invocation failed in the function: an error thrown, a timeout (`Sandbox.Timedout`), a crash,
-   * or a response over the size limit. `payload` is Lambda's `{errorType, errorMessage, stackTrace?}`.
+   * or a response over the size limit. `payload` is Lambda's `{errorType, errorMessage, trace?}`.
    */
   | {
       readonly status: 'function-error';
@@ -31,13 +33,18 @@ export type InvokeOutcome =
       readonly payload: string;
       readonly durationMs: number;
     }
-  /** Lambda refused the invocation before running it (HTTP 4xx from the Invoke API). */
+  /**
+   * Lambda refused the invocation before running it (HTTP 4xx from the Invoke API), or could not finish it
+   * (`ServiceException`, HTTP 500: the local host closed while the invocation waited or ran).
+   */
   | {
       readonly status: 'rejected';
       readonly errorCode:
         | 'RequestTooLargeException'
         | 'TooManyRequestsException'
-        | 'ResourceNotFoundException';
+        | 'ResourceNotFoundException'
+        | 'InvalidRequestContentException'
+        | 'ServiceException';
       readonly message: string;
     };
 
