@@ -1,15 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { shortId } from '../cloudformation/physical-ids.ts';
+import { generatedName, shortId } from '../cloudformation/physical-ids.ts';
+import { TemplateError } from '../cloudformation/template-error.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
 
 /** Attribute under which the local cloud keeps an API key's value (CloudFormation exposes none). */
 export const API_KEY_VALUE_ATTRIBUTE = '__Value';
 
 const API_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const GENERATED_API_KEY_LENGTH = 40;
+// An API key value is an alphanumeric string of 20 to 128 characters.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
+const MIN_API_KEY_LENGTH = 20;
+const MAX_API_KEY_LENGTH = 128;
 
 /** A generated API key value: 40 alphanumeric characters, as API Gateway generates them. */
 function newApiKeyValue(): string {
-  return [...randomBytes(40)].map((byte) => API_KEY_ALPHABET[byte % API_KEY_ALPHABET.length]).join('');
+  const bytes = randomBytes(GENERATED_API_KEY_LENGTH * 2);
+  let value = '';
+  // Rejection sampling keeps every character equally likely (248 = 4 * 62).
+  for (const byte of bytes) {
+    if (byte < 248 && value.length < GENERATED_API_KEY_LENGTH) {
+      value += API_KEY_ALPHABET[byte % API_KEY_ALPHABET.length];
+    }
+  }
+  return value.length === GENERATED_API_KEY_LENGTH ? value : newApiKeyValue();
+}
+
+/** The key value the template sets, checked as CreateApiKey checks it, or a generated one. */
+function apiKeyValue(request: CreateRequest): string {
+  const value = request.properties.Value;
+  if (value === undefined) {
+    return newApiKeyValue();
+  }
+  if (typeof value !== 'string' || value.length < MIN_API_KEY_LENGTH || value.length > MAX_API_KEY_LENGTH) {
+    throw new TemplateError(
+      `Resource ${request.logicalId}: an API key Value must be ${MIN_API_KEY_LENGTH} to ${MAX_API_KEY_LENGTH} characters long`,
+    );
+  }
+  return value;
 }
 
 /** A provider that only mints an id; the API server reads the resolved properties from the deployed stack. */
@@ -28,9 +56,17 @@ function idProvider(
 
 const ownId = (_request: CreateRequest, id: string): string => id;
 
+/** A model's name: the template's `Name`, else a generated one (model names are alphanumeric). */
+function modelName(request: CreateRequest): string {
+  if (typeof request.properties.Name === 'string') {
+    return request.properties.Name;
+  }
+  return generatedName(request.stackName, request.logicalId, 128).replace(/[^A-Za-z0-9]/g, '');
+}
+
 /**
  * Providers for the API Gateway REST API (v1) resource types. Ref values follow CloudFormation's return values:
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/AWS_ApiGateway.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_ApiGateway.html
  */
 export function restApiProviders(): Record<string, ResourceProvider> {
   return {
@@ -40,18 +76,18 @@ export function restApiProviders(): Record<string, ResourceProvider> {
     })),
     'AWS::ApiGateway::Resource': idProvider(ownId, (_request, id) => ({ ResourceId: id })),
     'AWS::ApiGateway::Method': idProvider(ownId),
-    'AWS::ApiGateway::Model': idProvider((request, id) => String(request.properties.Name ?? `Model${id}`)),
+    'AWS::ApiGateway::Model': idProvider(modelName),
     'AWS::ApiGateway::RequestValidator': idProvider(ownId, (_request, id) => ({ RequestValidatorId: id })),
     'AWS::ApiGateway::Deployment': idProvider(ownId, (_request, id) => ({ DeploymentId: id })),
     'AWS::ApiGateway::Stage': idProvider((request) => String(request.properties.StageName)),
     'AWS::ApiGateway::ApiKey': idProvider(ownId, (request, id) => ({
       APIKeyId: id,
-      [API_KEY_VALUE_ATTRIBUTE]:
-        typeof request.properties.Value === 'string' ? request.properties.Value : newApiKeyValue(),
+      [API_KEY_VALUE_ATTRIBUTE]: apiKeyValue(request),
     })),
     'AWS::ApiGateway::UsagePlan': idProvider(ownId, (_request, id) => ({ Id: id })),
     'AWS::ApiGateway::UsagePlanKey': idProvider(ownId, (_request, id) => ({ Id: id })),
     'AWS::ApiGateway::GatewayResponse': idProvider(ownId),
+    // The account's CloudWatch role: nothing to run locally.
     'AWS::ApiGateway::Account': idProvider(ownId),
   };
 }
