@@ -14,7 +14,7 @@ Options:
   --port <n>        port of the API server on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
   --no-synth        run the existing cloud assembly instead of synthesizing
   --assembly <dir>  the cloud assembly folder (default cdk.out)
-  --state <dir>     where outputs.json is written (default .local-cloud)
+  --state <dir>     where outputs.json and logs/ are written (default .local-cloud)
   --quiet           do not echo function and emulator output
   -h, --help        this text`;
 

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
 import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
@@ -18,10 +18,19 @@ import { kinesisClient, startKinesisMock } from './emulators/kinesis-mock.ts';
 import { freePort, isPortFree } from './emulators/ports.ts';
 import { eventSourceMappingProvider } from './event-sources/event-source-mapping-provider.ts';
 import { streamProvider } from './kinesis/stream-provider.ts';
-import { functionProvider } from './lambda/function-provider.ts';
+import { AsyncInvocationQueue } from './lambda/async-invocation.ts';
+import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
+import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
+import { LogFiles } from './log-files.ts';
+import {
+  BucketNotifications,
+  bucketNotificationsProvider,
+  type ObjectEvent,
+} from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
-import { queueProvider } from './sqs/queue-provider.ts';
+import type { ObjectRequestEvent } from './s3/object-event-hook.ts';
+import { localQueueUrl, queueProvider } from './sqs/queue-provider.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -74,7 +83,10 @@ export interface LocalCloudOptions {
   readonly port: number;
   /** Progress lines. */
   readonly log?: (line: string) => void;
-  /** Each line a function or an emulator prints, by source. */
+  /**
+   * Each line a function or an emulator prints, by source. Every line is also appended to
+   * `{stateDirectory}/logs/{source}.log`.
+   */
   readonly onOutput?: (source: string, line: string) => void;
 }
 
@@ -107,6 +119,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
+    const logFiles = await LogFiles.open(path.join(options.stateDirectory, 'logs'));
+    // Closed last, after everything that writes to it has stopped.
+    stoppers.push(() => logFiles.close());
+    const output = (source: string, line: string): void => {
+      logFiles.write(source, line);
+      options.onOutput?.(source, line);
+    };
     const assembly = await readAssembly(options.assemblyDirectory);
     const apiPort = await reserveApiPort(options.port);
     const types = new Set(
@@ -119,7 +138,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log('Starting DynamoDB Local');
       const emulator: RunningEmulator = await startDynamoDbLocal({
         port: await freePort(),
-        onOutput: (line) => options.onOutput?.('dynamodb-local', line),
+        onOutput: (line) => output('dynamodb-local', line),
       });
       stoppers.push(() => emulator.stop());
       emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB = emulator.endpoint;
@@ -132,9 +151,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
 
     let fauxqs: { sqs: SQSClient; s3: S3Client; endpoint: string } | undefined;
+    let objectEvents: ((event: ObjectRequestEvent) => void) | undefined;
     if ([...types].some((type) => /^AWS::(SQS|S3|SNS)::/.test(type))) {
       log('Starting fauxqs (SQS, SNS, S3)');
-      const emulator = await startFauxqsEmulator({ port: await freePort(), region: LOCAL_REGION });
+      const emulator = await startFauxqsEmulator({
+        port: await freePort(),
+        region: LOCAL_REGION,
+        secretFor: (accessKeyId) =>
+          accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined,
+        // Bucket notifications are configured later, with the stack; objects created before that raise nothing.
+        onObjectEvent: (event) => objectEvents?.(event),
+      });
       stoppers.push(() => emulator.stop());
       for (const service of ['SQS', 'SNS', 'S3']) {
         emulatorEndpoints[`AWS_ENDPOINT_URL_${service}`] = emulator.endpoint;
@@ -163,7 +190,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         port: await freePort(),
         region: LOCAL_REGION,
         credentials: LOCAL_CREDENTIALS,
-        onOutput: (line) => options.onOutput?.('kinesis-mock', line),
+        onOutput: (line) => output('kinesis-mock', line),
       });
       stoppers.push(() => emulator.stop());
       emulatorEndpoints.AWS_ENDPOINT_URL_KINESIS = emulator.endpoint;
@@ -180,9 +207,40 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
-      onLog: (functionName, line) => options.onOutput?.(functionName, line),
+      onLog: (functionName, line) => output(functionName, line),
     });
     stoppers.push(() => host.close());
+    // Asynchronous invocations (S3 notifications) stop before the host they run on. Retries wait 1 s and 2 s
+    // instead of Lambda's minute or two, so a failing event reaches its destination while one watches.
+    const asyncInvocations = new AsyncInvocationQueue({
+      invoker: host,
+      retryDelaysMs: LOCAL_ASYNC_RETRY_DELAYS_MS,
+      sendMessage: (queueArn, body) => sendToQueue(fauxqs, queueArn, body),
+      log: (line) => output('lambda-async', line),
+    });
+    stoppers.push(() => asyncInvocations.close());
+    const notifications = new BucketNotifications({
+      region: LOCAL_REGION,
+      ownerId: LOCAL_ACCOUNT_ID,
+      delivery: {
+        invokeAsync: (functionArn, payload) => asyncInvocations.invokeAsync(functionArn, payload),
+        sendMessage: (queueArn, body) => sendToQueue(fauxqs, queueArn, body),
+      },
+      log: (line) => output('s3-notifications', line),
+    });
+    const s3 = fauxqs?.s3;
+    if (s3) {
+      objectEvents = (event) => {
+        withObjectDetails(s3, event)
+          .then((complete) => notifications.notify(complete))
+          .catch((error: unknown) =>
+            output(
+              's3-notifications',
+              `${event.eventName} s3://${event.bucket}/${event.key}: ${String(error)}`,
+            ),
+          );
+      };
+    }
 
     const rewriteEndpoints = (value: string): string => rewriteExecuteApiUrls(value, apiPort);
     const stacks: DeployedStack[] = [];
@@ -191,16 +249,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const providers: Record<string, ResourceProvider> = {
         ...restApiProviders(),
         'AWS::Lambda::Function': functionProvider({
-          host,
+          host: {
+            register: (config) => {
+              host.register(config);
+              asyncInvocations.register(config.functionName, config.functionArn);
+            },
+          },
           assetsByObjectKey: stack.assetsByObjectKey,
           scratchDirectory: options.stateDirectory,
           rewriteEndpoints,
+          standIns: customResourceHandlers(stack.template.Resources, LOCAL_CUSTOM_RESOURCE_TYPES),
         }),
+        'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(asyncInvocations),
         ...(dynamoDb ? { 'AWS::DynamoDB::Table': tableProvider(dynamoDb) } : {}),
         ...(fauxqs
           ? {
               'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
               'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
+              'Custom::S3BucketNotifications': bucketNotificationsProvider(notifications),
             }
           : {}),
         ...(kinesis ? { 'AWS::Kinesis::Stream': streamProvider(kinesis) } : {}),
@@ -210,7 +276,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           kinesis,
           // Event sources stop before the functions they feed (stoppers run last first).
           onStarted: (source) => stoppers.push(() => source.stop()),
-          log: (line) => options.onOutput?.('event-sources', line),
+          log: (line) => output('event-sources', line),
         }),
       };
       stacks.push(
@@ -237,7 +303,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         stack: apiStack,
         invoker: host,
         port: apiPort,
-        log: (line) => options.onOutput?.('api-gateway', line),
+        log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());
     }
@@ -258,6 +324,39 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** Custom resource types the local cloud implements itself, instead of running their handler functions. */
+const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set(['Custom::S3BucketNotifications']);
+
+/** Waits before the retries of a failed asynchronous invocation (Lambda waits about 1 and 2 minutes). */
+export const LOCAL_ASYNC_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000];
+
+/** Sends a message to a queue on fauxqs, by the queue's ARN (`arn:aws:sqs:{region}:{account}:{name}`). */
+async function sendToQueue(
+  fauxqs: { sqs: SQSClient; endpoint: string } | undefined,
+  queueArn: string,
+  body: string,
+): Promise<void> {
+  const [, , service, , accountId, queueName] = queueArn.split(':');
+  if (!fauxqs || service !== 'sqs' || !accountId || !queueName) {
+    throw new EmulatorError(`${queueArn} is not the ARN of a local SQS queue`);
+  }
+  await fauxqs.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: localQueueUrl(fauxqs.endpoint, accountId, queueName),
+      MessageBody: body,
+    }),
+  );
+}
+
+/** Completes an object creation event with the object's size and ETag (unquoted, as events carry it). */
+async function withObjectDetails(s3: S3Client, event: ObjectRequestEvent): Promise<ObjectEvent> {
+  if (!event.eventName.startsWith('ObjectCreated:')) {
+    return event;
+  }
+  const head = await s3.send(new HeadObjectCommand({ Bucket: event.bucket, Key: event.key }));
+  return { ...event, object: { size: head.ContentLength ?? 0, eTag: (head.ETag ?? '').replaceAll('"', '') } };
 }
 
 async function reserveApiPort(port: number): Promise<number> {

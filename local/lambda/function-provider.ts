@@ -29,6 +29,38 @@ export interface FunctionProviderOptions {
   readonly scratchDirectory: string;
   /** Rewrites AWS endpoint URLs in environment values to their local counterparts. */
   readonly rewriteEndpoints: (value: string) => string;
+  /**
+   * Functions created but never run, by logical id: the handlers of custom resources the local cloud implements
+   * itself (see {@link customResourceHandlers}). They may use any runtime; invoking one fails as an unknown function.
+   */
+  readonly standIns?: ReadonlySet<string>;
+}
+
+/**
+ * The logical ids of the functions that serve only as `ServiceToken` of custom resources of the given types, e.g.
+ * CDK's Python handler of `Custom::S3BucketNotifications`, which the local cloud applies with its own provider.
+ */
+export function customResourceHandlers(
+  resources: Readonly<
+    Record<string, { readonly Type: string; readonly Properties?: Readonly<Record<string, unknown>> }>
+  >,
+  implementedTypes: ReadonlySet<string>,
+): Set<string> {
+  const tokenTarget = (resource: {
+    readonly Properties?: Readonly<Record<string, unknown>>;
+  }): string | undefined => {
+    const token = resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined;
+    return token?.['Fn::GetAtt']?.[0];
+  };
+  const handlers = new Set<string>();
+  const otherUses = new Set<string>();
+  for (const resource of Object.values(resources)) {
+    const target = tokenTarget(resource);
+    if (target !== undefined) {
+      (implementedTypes.has(resource.Type) ? handlers : otherUses).add(target);
+    }
+  }
+  return new Set([...handlers].filter((logicalId) => !otherUses.has(logicalId)));
 }
 
 /** Creates `AWS::Lambda::Function` resources on the local Lambda host. Ref = function name; Arn attribute. */
@@ -37,6 +69,12 @@ export function functionProvider(options: FunctionProviderOptions): ResourceProv
     async create(request: CreateRequest): Promise<CreatedResource> {
       const properties = request.properties as unknown as FunctionProperties;
       const where = `Resource ${request.logicalId}`;
+      // Generated function names are at most 64 characters.
+      const functionName = properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64);
+      const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
+      if (options.standIns?.has(request.logicalId)) {
+        return { physicalId: functionName, attributes: { Arn: functionArn } };
+      }
       if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
         throw new TemplateError(
           `${where}: container image functions need Docker; the local cloud runs zip functions`,
@@ -48,13 +86,10 @@ export function functionProvider(options: FunctionProviderOptions): ResourceProv
           `${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
         );
       }
-      // Generated function names are at most 64 characters.
-      const functionName = properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64);
       const environment: Record<string, string> = {};
       for (const [name, value] of Object.entries(properties.Environment?.Variables ?? {})) {
         environment[name] = options.rewriteEndpoints(String(value));
       }
-      const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
       options.host.register({
         functionName,
         functionArn,

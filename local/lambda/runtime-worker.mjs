@@ -42,7 +42,22 @@ const logError = (label, error) =>
 
 // ---- Talking to the host ------------------------------------------------------------------------------
 
-const heapUsedBytes = () => process.memoryUsage().heapUsed;
+// Lambda's Max Memory Used is the peak of the whole sandbox. A thread has no process of its own, so the nearest
+// measure is what its isolate holds: the V8 heap plus external memory (Buffers, streams' chunks). In a worker
+// thread, process.memoryUsage() reports both for this thread only. Sampled every 10 ms, so a peak between two
+// answers (a large file streamed through) is seen too.
+const memoryInUse = () => {
+  const { heapUsed, external } = process.memoryUsage();
+  return heapUsed + external;
+};
+let peakMemoryBytes = memoryInUse();
+setInterval(() => {
+  peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
+}, 10).unref();
+const heapUsedBytes = () => {
+  peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
+  return peakMemoryBytes;
+};
 
 /** Answers the current invocation; the flush markers tell the host that the invocation's output is all out. */
 function answer(message) {

@@ -52,3 +52,13 @@ export type InvokeOutcome =
 export interface FunctionInvoker {
   invoke(functionNameOrArn: string, payload: string): Promise<InvokeOutcome>;
 }
+
+/**
+ * Lambda's asynchronous invocation (`InvocationType: Event`), as S3 and SNS use it: the event is queued and the
+ * caller gets no outcome; Lambda retries function errors, then hands the event to the function's on-failure
+ * destination or dead-letter queue.
+ */
+export interface AsyncInvoker {
+  /** Queues one event for the function. Resolves once it is queued (Invoke answers 202), never with its outcome. */
+  invokeAsync(functionNameOrArn: string, payload: string): Promise<void>;
+}

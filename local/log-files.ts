@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * One append-only file per output source (a function, an emulator, the API server): `{directory}/{source}.log`,
+ * the local stand-in for a CloudWatch Logs log group. Files are opened on a source's first line.
+ */
+export class LogFiles {
+  private readonly streams = new Map<string, WriteStream>();
+
+  private constructor(readonly directory: string) {}
+
+  static async open(directory: string): Promise<LogFiles> {
+    await mkdir(directory, { recursive: true });
+    return new LogFiles(directory);
+  }
+
+  write(source: string, line: string): void {
+    let stream = this.streams.get(source);
+    if (!stream) {
+      // Function and emulator names are letters, digits, '-' and '_'; anything else is replaced to keep one folder.
+      stream = createWriteStream(path.join(this.directory, `${source.replace(/[^\w.-]/g, '_')}.log`), {
+        flags: 'a',
+      });
+      this.streams.set(source, stream);
+    }
+    stream.write(`${line}\n`);
+  }
+
+  /** Flushes and closes every file. */
+  async close(): Promise<void> {
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all(
+      streams.map(async (stream) => {
+        stream.end();
+        await once(stream, 'close');
+      }),
+    );
+  }
+}
