@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * One append-only file per output source (a function, an emulator, the API server): `{directory}/{source}.log`,
- * the local stand-in for a CloudWatch Logs log group. Files are opened on a source's first line.
+ * One file per output source (a function, an emulator, the API server): `{directory}/{source}.log`,
+ * the local stand-in for a CloudWatch Logs log group. Files are opened on a source's first line. Like the rest of
+ * the local cloud's state, logs last one run: opening the folder empties it.
  */
 export class LogFiles {
   private readonly streams = new Map<string, WriteStream>();
@@ -13,6 +14,7 @@ export class LogFiles {
   private constructor(readonly directory: string) {}
 
   static async open(directory: string): Promise<LogFiles> {
+    await rm(directory, { recursive: true, force: true });
     await mkdir(directory, { recursive: true });
     return new LogFiles(directory);
   }
@@ -22,7 +24,7 @@ export class LogFiles {
     if (!stream) {
       // Function and emulator names are letters, digits, '-' and '_'; anything else is replaced to keep one folder.
       stream = createWriteStream(path.join(this.directory, `${source.replace(/[^\w.-]/g, '_')}.log`), {
-        flags: 'a',
+        flags: 'w',
       });
       this.streams.set(source, stream);
     }
