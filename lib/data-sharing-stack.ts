@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiPayloadPattern } from './patterns/api-payload.ts';
+import { FileDropPattern } from './patterns/file-drop.ts';
 import { MessageQueuePattern } from './patterns/message-queue.ts';
 import { MessageStreamPattern } from './patterns/message-stream.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
@@ -19,6 +20,7 @@ export class DataSharingStack extends Stack {
     });
 
     const messageStream = new MessageStreamPattern(this, 'MessageStream', { api });
+    const fileDrop = new FileDropPattern(this, 'FileDrop', { api, accessLogs: accessLogs.bucket });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -45,6 +47,14 @@ export class DataSharingStack extends Stack {
     new CfnOutput(this, 'EventConsumerFailuresQueueUrl', {
       value: messageStream.failures.queueUrl,
       description: 'Batches the stream consumer gave up on (shard and sequence range).',
+    });
+    new CfnOutput(this, 'FilesBucketName', {
+      value: fileDrop.bucket.bucketName,
+      description: 'The file drop bucket: incoming/, processed/ and quarantine/.',
+    });
+    new CfnOutput(this, 'FileProcessorFailuresQueueUrl', {
+      value: fileDrop.failures.queueUrl,
+      description: 'S3 events the file processor failed on after Lambda’s retries.',
     });
   }
 }

@@ -18,7 +18,7 @@ const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 // No path separators or control characters, and not "." or "..": a file name, never a path. The `u` flag counts
 // 255 characters as code points, as API Gateway's Java regular expressions and Ajv do: edge and code agree.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses.
-const FILENAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/u;
+export const FILENAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,255}$/u;
 // type/subtype with RFC 6838 restricted-name characters.
 const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 // A plain character class: API Gateway validates with Java regular expressions, which recurse on repeated

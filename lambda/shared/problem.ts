@@ -6,6 +6,7 @@ import {
   OrderNotFoundError,
   ValidationError,
 } from '../domain/errors.ts';
+import { FileTooLargeError } from '../domain/file-drop.ts';
 import { UnsupportedMediaTypeError } from './http.ts';
 import { logger } from './logger.ts';
 
@@ -27,6 +28,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 const PROBLEMS: ReadonlyArray<readonly [ErrorClass, string, string, number]> = [
   [ValidationError, 'invalid-request', 'Invalid request', 400],
   [AttachmentTooLargeError, 'attachment-too-large', 'Attachment too large', 413],
+  [FileTooLargeError, 'file-too-large', 'File too large', 413],
   [UnsupportedMediaTypeError, 'unsupported-media-type', 'Unsupported media type', 415],
   [OrderConflictError, 'order-id-conflict', 'Order id already used', 409],
   [OrderNotFoundError, 'order-not-found', 'Order not found', 404],

@@ -109,22 +109,35 @@ export class AppFunction extends Construct {
   }
 
   /**
-   * Grants the function `s3:GetObject` and/or `s3:PutObject` on a bucket's objects, nothing on the bucket itself
-   * (no listing), and passes its name in `env`. (CDK's grantRead/grantPut add wildcard actions.)
+   * Grants the function `s3:GetObject` and/or `s3:PutObject` on a bucket's objects (all of them, or those matching
+   * `keys`, e.g. `incoming/*`), nothing on the bucket itself (no listing), and passes its name in `env`.
+   * (CDK's grantRead/grantPut add wildcard actions.)
    */
-  bindBucket(bucket: IBucket, options: { readonly access: BucketAccess; readonly env: string }): this {
-    const actions = [
+  bindBucket(
+    bucket: IBucket,
+    options: { readonly access: BucketAccess; readonly env: string; readonly keys?: string },
+  ): this {
+    this.grantObjects(bucket, options.keys ?? '*', [
       ...(options.access === 'write' ? [] : ['s3:GetObject']),
       ...(options.access === 'read' ? [] : ['s3:PutObject']),
-    ];
-    this.function.addToRolePolicy(new PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] }));
+    ]);
+    this.function.addEnvironment(options.env, bucket.bucketName);
+    return this;
+  }
+
+  /** Grants object-level `actions` on the objects of `bucket` whose keys match `keys` (e.g. `quarantine/*`). */
+  grantObjects(bucket: IBucket, keys: string, actions: readonly string[]): this {
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects(keys)] }),
+    );
     const bucketResource = bucket.node.defaultChild as CfnElement;
     Validations.of(this.function).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucketResource)}.Arn>/*]`,
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucketResource)}.Arn>/${keys}]`,
       reason:
-        'Object-level access to the objects of this one bucket; object keys are per order and not known in advance.',
+        keys === '*'
+          ? 'Object-level access to the objects of this one bucket; object keys are per order and not known in advance.'
+          : `Object-level access to the objects under ${keys} of this one bucket; keys are per file and not known in advance.`,
     });
-    this.function.addEnvironment(options.env, bucket.bucketName);
     return this;
   }
 

@@ -3,7 +3,9 @@ import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  type CorsRule,
   type IBucket,
+  type LifecycleRule,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -13,6 +15,10 @@ export interface DocumentBucketProps {
   readonly accessLogs: IBucket;
   /** Objects are deleted this long after they are written. @default kept */
   readonly expireAfter?: Duration;
+  /** Lifecycle rules per prefix, in addition to `expireAfter`. @default none */
+  readonly lifecycleRules?: readonly LifecycleRule[];
+  /** CORS rules, for browsers using presigned URLs. @default none */
+  readonly cors?: readonly CorsRule[];
   /** @default RemovalPolicy.RETAIN: documents outlive `cdk destroy` unless you say otherwise. */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -30,7 +36,11 @@ export class DocumentBucket extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: `${id}/`,
-      lifecycleRules: props.expireAfter ? [{ expiration: props.expireAfter }] : [],
+      lifecycleRules: [
+        ...(props.expireAfter ? [{ expiration: props.expireAfter }] : []),
+        ...(props.lifecycleRules ?? []),
+      ],
+      cors: props.cors ? [...props.cors] : undefined,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -1,11 +1,12 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
 
 /** Client settings for the target: the local cloud's emulator endpoint, or the default chain elsewhere. */
-function clientConfig(service: 'SQS' | 'KINESIS') {
+function clientConfig(service: 'SQS' | 'KINESIS' | 'S3') {
   const target = inject('target');
   const endpoint = target.endpoints[`AWS_ENDPOINT_URL_${service}`];
   return target.name === 'local' && endpoint
@@ -21,4 +22,9 @@ export function sqsClient(): SQSClient {
 /** A Kinesis client for the target, over HTTP/1.1 (kinesis-mock's plain port does not speak HTTP/2). */
 export function kinesisClient(): KinesisClient {
   return new KinesisClient({ ...clientConfig('KINESIS'), requestHandler: new NodeHttpHandler() });
+}
+
+/** An S3 client for the target. */
+export function s3Client(): S3Client {
+  return new S3Client(clientConfig('S3'));
 }

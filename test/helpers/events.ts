@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, S3Event } from 'aws-lambda';
 
 /** What a test may set on a REST API proxy event; everything else is a realistic default. */
 export interface RestApiEventOverrides {
@@ -103,4 +103,42 @@ function resourceOf(path: string, pathParameters: Record<string, string> | null)
 
 function listsOf(values: Record<string, string>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, [value]]));
+}
+
+/**
+ * An S3 `ObjectCreated:Put` notification with one record per key, shaped like AWS's sample (event version 2.1).
+ * Keys are passed as S3 sends them: URL-encoded the way HTML forms are (`a b+c` arrives as `a+b%2Bc`).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ */
+export function s3Event(bucket: string, encodedKeys: readonly string[], size = 1024): S3Event {
+  return {
+    Records: encodedKeys.map((key, index) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'eu-west-1',
+      eventTime: '2026-11-22T10:00:00.000Z',
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AROAEXAMPLEROLEID:upload' },
+      requestParameters: { sourceIPAddress: '203.0.113.10' },
+      responseElements: {
+        'x-amz-request-id': 'C3D13FE58DE4C810',
+        'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG',
+      },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'incoming-uploads',
+        bucket: {
+          name: bucket,
+          ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+          arn: `arn:aws:s3:::${bucket}`,
+        },
+        object: {
+          key,
+          size,
+          eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+          sequencer: `0055AED6DCD9028${index}E5`,
+        },
+      },
+    })),
+  };
 }

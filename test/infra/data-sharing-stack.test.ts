@@ -184,7 +184,8 @@ describe('message queue pattern', () => {
 
   it('blocks public access to every bucket and encrypts them', () => {
     const buckets = Object.values(template.findResources('AWS::S3::Bucket'));
-    expect(buckets).toHaveLength(3);
+    // Access logs, receipts, claim checks, file drop.
+    expect(buckets).toHaveLength(4);
     for (const bucket of buckets) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
@@ -277,5 +278,121 @@ describe('message stream pattern', () => {
       expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']),
     );
     expect(actions.filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+  });
+});
+
+/** Each statement a function's role has, as action and resource lists. */
+function statementsOf(functionLogicalId: string): Array<{ actions: string[]; resources: unknown[] }> {
+  const fn = template.toJSON().Resources[functionLogicalId];
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap((policy) =>
+    (
+      policy as {
+        Properties: {
+          PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+        };
+      }
+    ).Properties.PolicyDocument.Statement.map((statement) => ({
+      actions: [statement.Action].flat(),
+      resources: [statement.Resource].flat(),
+    })),
+  );
+}
+
+/** The S3 actions a function may take, by the key pattern they apply to (`incoming/*`). */
+function s3GrantsOf(functionLogicalId: string): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const { actions, resources } of statementsOf(functionLogicalId)) {
+    const s3 = actions.filter((action) => action.startsWith('s3:'));
+    for (const resource of s3.length > 0 ? resources : []) {
+      const keys =
+        /\/(.*)$/.exec(JSON.stringify(resource))?.[1]?.replace(/"\]\]\}$/, '') ?? JSON.stringify(resource);
+      grants[keys] = [...(grants[keys] ?? []), ...s3].sort();
+    }
+  }
+  return grants;
+}
+
+describe('file drop pattern', () => {
+  const bucketId = () => {
+    const ids = Object.keys(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: {
+          LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'quarantine/' })]) },
+        },
+      }),
+    );
+    expect(ids).toHaveLength(1);
+    return ids[0] as string;
+  };
+
+  it('expires quarantined files, abandoned uploads and incomplete multipart uploads', () => {
+    const bucket = template.toJSON().Resources[bucketId()];
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'quarantine/', ExpirationInDays: 30, Status: 'Enabled' }),
+        expect.objectContaining({
+          Prefix: 'incoming/',
+          ExpirationInDays: 7,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        }),
+      ]),
+    );
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+  });
+
+  it('sends ObjectCreated events under incoming/ to the processor', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucketId() },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'incoming/' }] } },
+            LambdaFunctionArn: { 'Fn::GetAtt': [functionId('S3 ObjectCreated'), 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('retries a failed event twice, then keeps it in an encrypted queue that alarms', () => {
+    const config = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(config).toHaveLength(1);
+    expect(config[0]?.Properties).toMatchObject({
+      FunctionName: { Ref: functionId('S3 ObjectCreated') },
+      MaximumRetryAttempts: 2,
+      Qualifier: '$LATEST',
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [expect.stringMatching(/^FileDropProcessorFailures/), 'Arn'] },
+        },
+      },
+    });
+  });
+
+  it('lets each function touch only its own part of the bucket', () => {
+    expect(s3GrantsOf(functionId('POST /files'))).toEqual({
+      'incoming/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
+    });
+    expect(s3GrantsOf(functionId('GET /files'))).toEqual({ 'processed/*': ['s3:GetObject'] });
+    expect(s3GrantsOf(functionId('S3 ObjectCreated'))).toEqual({
+      'incoming/*': ['s3:DeleteObject', 's3:GetObject'],
+      'processed/*': ['s3:PutObject'],
+      'quarantine/*': ['s3:PutObject'],
+    });
+    for (const prefix of ['POST /files', 'GET /files', 'S3 ObjectCreated']) {
+      expect(actionsOf(functionId(prefix))).not.toContain('s3:ListBucket');
+    }
+  });
+
+  it('validates POST /files bodies against the upload request schema', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      Name: 'FileUploadRequest',
+      ContentType: 'application/json',
+    });
   });
 });

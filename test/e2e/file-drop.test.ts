@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../helpers/eventually.ts';
+import { callApi } from './api-client.ts';
+import { s3Client } from './aws-clients.ts';
+import { maxMemoryUsedMb } from './function-logs.ts';
+
+const MB = 1_000_000;
+
+interface PresignedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+interface UploadAnswer {
+  fileId: string;
+  status: string;
+  statusUrl: string;
+  upload: PresignedRequest & {
+    expiresAt: string;
+    partSize?: number;
+    parts?: Array<PresignedRequest & { partNumber: number }>;
+    complete?: PresignedRequest;
+  };
+}
+
+interface FileStatusBody {
+  fileId: string;
+  status: 'AWAITING_UPLOAD' | 'PROCESSED' | 'REJECTED';
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256?: string;
+  reason?: string;
+  download?: { url: string; expiresAt: string };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function announce(body: Record<string, unknown>): Promise<UploadAnswer> {
+  const response = await callApi('files', { method: 'POST', body });
+  expect(response.status, response.text).toBe(201);
+  return response.json as UploadAnswer;
+}
+
+/** Sends the bytes with the presigned single PUT, with exactly the headers it was signed for. */
+async function put(upload: PresignedRequest, bytes: Uint8Array): Promise<Response> {
+  // Content-Length is set by fetch from the body; the other signed headers are sent as given.
+  const { 'Content-Length': _length, ...headers } = upload.headers;
+  return fetch(upload.url, { method: upload.method, headers, body: bytes });
+}
+
+/** Uploads the bytes with the presigned multipart URLs: every part, then the completion request. */
+async function putMultipart(upload: UploadAnswer['upload'], bytes: Uint8Array): Promise<void> {
+  const parts = upload.parts ?? [];
+  const partSize = upload.partSize ?? 0;
+  const etags: string[] = [];
+  for (const part of parts) {
+    const slice = bytes.subarray((part.partNumber - 1) * partSize, part.partNumber * partSize);
+    const response = await fetch(part.url, { method: part.method, body: slice });
+    expect(response.status, await response.clone().text()).toBe(200);
+    etags.push(response.headers.get('etag') ?? '');
+  }
+  const xml = `<CompleteMultipartUpload>${parts
+    .map(
+      (part, index) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${etags[index]}</ETag></Part>`,
+    )
+    .join('')}</CompleteMultipartUpload>`;
+  const complete = upload.complete as PresignedRequest;
+  const response = await fetch(complete.url, {
+    method: complete.method,
+    headers: complete.headers,
+    body: xml,
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+async function finalStatus(fileId: string, timeoutMs = 30_000): Promise<FileStatusBody> {
+  return eventually(
+    async () => {
+      const body = (await callApi(`files/${fileId}`)).json as FileStatusBody;
+      return body.status === 'AWAITING_UPLOAD' ? undefined : body;
+    },
+    { timeoutMs, intervalMs: 250, what: `file ${fileId} to be processed` },
+  );
+}
+
+async function aPdf(text: string): Promise<Uint8Array> {
+  const document = await PDFDocument.create();
+  const page = document.addPage();
+  page.drawText(text, { x: 50, y: 700, font: await document.embedFont(StandardFonts.Helvetica) });
+  return document.save();
+}
+
+async function exists(s3: S3Client, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: inject('target').outputs.FilesBucketName, Key: key }));
+    return true;
+  } catch (error) {
+    if (error instanceof NotFound) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+describe('file drop: presigned upload, S3 event, processor', () => {
+  let s3: S3Client;
+  beforeAll(() => {
+    s3 = s3Client();
+  });
+  afterAll(() => s3.destroy());
+
+  it('processes a real PDF uploaded with the presigned URL, and gives it back intact', async () => {
+    const pdf = await aPdf('Purchase order 7');
+    const answer = await announce({
+      filename: 'order-7.pdf',
+      contentType: 'application/pdf',
+      size: pdf.length,
+    });
+    expect(answer.status).toBe('AWAITING_UPLOAD');
+    expect((await callApi(`files/${answer.fileId}`)).json).toMatchObject({ status: 'AWAITING_UPLOAD' });
+
+    expect((await put(answer.upload, pdf)).status).toBe(200);
+    const status = await finalStatus(answer.fileId);
+    expect(status).toMatchObject({ status: 'PROCESSED', size: pdf.length, sha256: sha256(pdf) });
+
+    const download = await fetch(status.download?.url ?? '');
+    expect(download.status).toBe(200);
+    const bytes = new Uint8Array(await download.arrayBuffer());
+    expect(sha256(bytes)).toBe(sha256(pdf));
+    expect(download.headers.get('content-disposition')).toContain('filename="order-7.pdf"');
+    expect(await exists(s3, `processed/${answer.fileId}/order-7.pdf`)).toBe(true);
+    expect(await exists(s3, `incoming/${answer.fileId}/order-7.pdf`)).toBe(false);
+  });
+
+  it('quarantines a .pdf that is not a PDF, says why, and offers no download', async () => {
+    const text = Buffer.from('This is a plain text file with a .pdf name.\n');
+    const answer = await announce({
+      filename: 'fake.pdf',
+      contentType: 'application/pdf',
+      size: text.length,
+    });
+    expect((await put(answer.upload, text)).status).toBe(200);
+    const status = await finalStatus(answer.fileId);
+    expect(status).toMatchObject({ status: 'REJECTED', sha256: sha256(text) });
+    expect(status.reason).toMatch(/not a PDF/);
+    expect(status.download).toBeUndefined();
+    expect(await exists(s3, `quarantine/${answer.fileId}/fake.pdf`)).toBe(true);
+  });
+
+  it('processes a file whose name has spaces, +, % and unicode', async () => {
+    const csv = Buffer.from('sku,quantity\nA-1,2\nB-2,5\n');
+    const filename = 'ventes été + taxes 100% ☕.csv';
+    const answer = await announce({ filename, contentType: 'text/csv', size: csv.length });
+    expect((await put(answer.upload, csv)).status).toBe(200);
+    const status = await finalStatus(answer.fileId);
+    expect(status).toMatchObject({ status: 'PROCESSED', filename, sha256: sha256(csv) });
+    const download = await fetch(status.download?.url ?? '');
+    expect(Buffer.from(await download.arrayBuffer()).equals(csv)).toBe(true);
+    expect(download.headers.get('content-disposition')).toContain(
+      `filename*=UTF-8''${encodeURIComponent(filename)}`,
+    );
+  });
+
+  it('processes a 30 MB multipart upload once it completes, with the processor’s memory bounded', async () => {
+    // A valid JSON document of 30 MB, so the processor checks every byte of it.
+    const item = '{"sku":"A-1","quantity":2,"note":"streamed, never loaded whole"},';
+    const body = `[${item.repeat(Math.ceil((30 * MB) / item.length))}{}]`;
+    const bytes = Buffer.from(body);
+    const answer = await announce({
+      filename: 'orders-export.json',
+      contentType: 'application/json',
+      size: bytes.length,
+      multipart: true,
+    });
+    expect(answer.upload.method).toBe('MULTIPART');
+    expect(answer.upload.parts).toHaveLength(Math.ceil(bytes.length / (answer.upload.partSize ?? 1)));
+    await putMultipart(answer.upload, bytes);
+    const status = await finalStatus(answer.fileId, 60_000);
+    expect(status).toMatchObject({ status: 'PROCESSED', size: bytes.length, sha256: sha256(bytes) });
+
+    // Measured on the local cloud, from the processor's REPORT lines (peak heap plus buffers, garbage included):
+    // holding the file would add at least its 30 MB at once; streaming it adds only what the GC has yet to reclaim.
+    if (inject('target').name === 'local') {
+      const reports = await maxMemoryUsedMb('ProcessUpload');
+      const largest = Math.max(...reports);
+      const smallest = Math.min(...reports);
+      console.info(
+        `file processor memory: ${smallest} MB to ${largest} MB over ${reports.length} invocations`,
+      );
+      expect(reports.length).toBeGreaterThan(1);
+      expect(largest - smallest).toBeLessThan(bytes.length / MB);
+    }
+  });
+
+  it('refuses an upload that is not the one announced: other content type or other length', async () => {
+    const pdf = await aPdf('Purchase order 8');
+    const answer = await announce({
+      filename: 'order-8.pdf',
+      contentType: 'application/pdf',
+      size: pdf.length,
+    });
+    const { 'Content-Length': _length, ...headers } = answer.upload.headers;
+    const wrongType = await fetch(answer.upload.url, {
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': 'text/plain' },
+      body: pdf,
+    });
+    expect(wrongType.status).toBe(403);
+    expect(await wrongType.text()).toContain('SignatureDoesNotMatch');
+    const longer = await fetch(answer.upload.url, {
+      method: 'PUT',
+      headers,
+      body: Buffer.concat([pdf, Buffer.from('extra')]),
+    });
+    expect(longer.status).toBe(403);
+    expect((await callApi(`files/${answer.fileId}`)).json).toMatchObject({ status: 'AWAITING_UPLOAD' });
+  });
+
+  it('keeps the first outcome when the same URL is used again', async () => {
+    const first = Buffer.from('sku,quantity\nA-1,2\n');
+    const answer = await announce({ filename: 'once.csv', contentType: 'text/csv', size: first.length });
+    expect((await put(answer.upload, first)).status).toBe(200);
+    const status = await finalStatus(answer.fileId);
+    // Same length, other bytes: the second upload's event finds the outcome recorded and changes nothing.
+    const second = Buffer.from('sku,quantity\nB-9,7\n');
+    const again = await put(answer.upload, second);
+    if (again.status === 200) {
+      await eventually(
+        async () => ((await exists(s3, `incoming/${answer.fileId}/once.csv`)) ? undefined : true),
+        {
+          what: 'the second upload to be cleaned up',
+        },
+      );
+    }
+    expect((await callApi(`files/${answer.fileId}`)).json).toMatchObject({
+      status: 'PROCESSED',
+      sha256: status.sha256,
+    });
+    const download = await fetch(
+      ((await callApi(`files/${answer.fileId}`)).json as FileStatusBody).download?.url ?? '',
+    );
+    expect(Buffer.from(await download.arrayBuffer()).equals(first)).toBe(true);
+  });
+
+  it.each([
+    ['an unaccepted type', { filename: 'a.exe', contentType: 'application/x-msdownload', size: 10 }, 400],
+    ['a name with a path', { filename: '../a.pdf', contentType: 'application/pdf', size: 10 }, 400],
+    ['a mismatched extension', { filename: 'a.csv', contentType: 'application/pdf', size: 10 }, 400],
+    ['a size of 0', { filename: 'a.pdf', contentType: 'application/pdf', size: 0 }, 400],
+    ['a size over 100 MiB', { filename: 'a.pdf', contentType: 'application/pdf', size: 104_857_601 }, 413],
+    [
+      'an unknown field',
+      { filename: 'a.pdf', contentType: 'application/pdf', size: 10, acl: 'public-read' },
+      400,
+    ],
+  ])('answers %s with a problem and no upload URL', async (_name, body, status) => {
+    const response = await callApi('files', { method: 'POST', body });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.text).not.toContain('X-Amz-Signature');
+  });
+
+  it('answers an unknown file with 404 and an id no file can have with 400', async () => {
+    expect((await callApi('files/0b9f6f5e-8a47-4d0c-9a57-3c1f0d3e2b11')).status).toBe(404);
+    expect((await callApi('files/not-a-file-id')).status).toBe(400);
+  });
+});
