@@ -211,10 +211,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stoppers.push(() => host.close());
     // Asynchronous invocations (S3 notifications) stop before the host they run on. Retries wait 1 s and 2 s
-    // instead of Lambda's minute or two, so a failing event reaches its destination while one watches.
+    // instead of Lambda's minute or two, and throttles at most 2 s, so a failing event reaches its destination
+    // while one watches.
     const asyncInvocations = new AsyncInvocationQueue({
       invoker: host,
       retryDelaysMs: LOCAL_ASYNC_RETRY_DELAYS_MS,
+      throttleBackoffMs: LOCAL_ASYNC_THROTTLE_BACKOFF_MS,
       sendMessage: (queueArn, body) => sendToQueue(fauxqs, queueArn, body),
       log: (line) => output('lambda-async', line),
     });
@@ -331,6 +333,9 @@ const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set(['Custom::S3Buc
 
 /** Waits before the retries of a failed asynchronous invocation (Lambda waits about 1 and 2 minutes). */
 export const LOCAL_ASYNC_RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000];
+
+/** Backoff after a throttled asynchronous invocation (Lambda starts at 1 s and doubles up to 5 minutes). */
+export const LOCAL_ASYNC_THROTTLE_BACKOFF_MS = { firstMs: 100, maxMs: 2_000 } as const;
 
 /** Sends a message to a queue on fauxqs, by the queue's ARN (`arn:aws:sqs:{region}:{account}:{name}`). */
 async function sendToQueue(

@@ -2,29 +2,33 @@ import { TemplateError } from '../cloudformation/template-error.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
 import type { AsyncInvokeConfig } from './async-invocation.ts';
 
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-eventinvokeconfig.html
 interface EventInvokeConfigProperties {
   readonly FunctionName?: string;
   readonly Qualifier?: string;
-  readonly MaximumRetryAttempts?: number;
-  readonly MaximumEventAgeInSeconds?: number;
+  readonly MaximumRetryAttempts?: number | string;
+  readonly MaximumEventAgeInSeconds?: number | string;
   readonly DestinationConfig?: {
     readonly OnSuccess?: { readonly Destination?: string };
     readonly OnFailure?: { readonly Destination?: string };
   };
 }
 
+/** Where the provider puts a function's settings: the asynchronous invocation queue. */
+export interface EventInvokeConfigTarget {
+  configure(functionName: string, config: Partial<AsyncInvokeConfig>): void;
+}
+
 /**
  * Creates `AWS::Lambda::EventInvokeConfig`: a function's asynchronous retries, event age and destinations, for
- * `$LATEST` (the local cloud has no versions or aliases). Checks the ranges CloudFormation checks.
+ * `$LATEST` (the local cloud publishes no versions or aliases). Checks the ranges CloudFormation checks.
  */
-export function eventInvokeConfigProvider(queue: {
-  configure(functionName: string, config: Partial<AsyncInvokeConfig>): void;
-}): ResourceProvider {
+export function eventInvokeConfigProvider(queue: EventInvokeConfigTarget): ResourceProvider {
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
       const properties = request.properties as EventInvokeConfigProperties;
-      const where = `Resource ${request.logicalId}`;
+      const where = `Resource ${request.logicalId} (AWS::Lambda::EventInvokeConfig)`;
+      // FunctionName takes a name or an ARN, optionally qualified; the name is what the queue knows.
       const functionName = properties.FunctionName?.replace(/^.*:function:/, '').replace(/:.*$/, '');
       if (!functionName) {
         throw new TemplateError(`${where} has no FunctionName`);
@@ -34,21 +38,37 @@ export function eventInvokeConfigProvider(queue: {
           `${where}: Qualifier ${properties.Qualifier ?? '(none)'} is not supported; the local cloud runs $LATEST only`,
         );
       }
-      const { MaximumRetryAttempts: retries, MaximumEventAgeInSeconds: age } = properties;
+      const retries = integerOrUndefined(properties.MaximumRetryAttempts);
+      const age = integerOrUndefined(properties.MaximumEventAgeInSeconds);
       if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
-        throw new TemplateError(`${where}: MaximumRetryAttempts must be 0, 1 or 2, not ${retries}`);
+        throw new TemplateError(
+          `${where}: MaximumRetryAttempts must be 0, 1 or 2, not ${properties.MaximumRetryAttempts}`,
+        );
       }
       if (age !== undefined && !(Number.isInteger(age) && age >= 60 && age <= 21_600)) {
-        throw new TemplateError(`${where}: MaximumEventAgeInSeconds must be from 60 to 21600, not ${age}`);
+        throw new TemplateError(
+          `${where}: MaximumEventAgeInSeconds must be from 60 to 21600, not ${properties.MaximumEventAgeInSeconds}`,
+        );
+      }
+      const onSuccess = properties.DestinationConfig?.OnSuccess?.Destination || undefined;
+      const onFailure = properties.DestinationConfig?.OnFailure?.Destination || undefined;
+      // S3 buckets take on-failure records only.
+      if (onSuccess?.startsWith('arn:') && onSuccess.split(':')[2] === 's3') {
+        throw new TemplateError(`${where}: an S3 bucket cannot be an OnSuccess destination`);
       }
       queue.configure(functionName, {
         ...(retries === undefined ? {} : { maximumRetryAttempts: retries }),
         ...(age === undefined ? {} : { maximumEventAgeSeconds: age }),
-        onSuccess: properties.DestinationConfig?.OnSuccess?.Destination,
-        onFailure: properties.DestinationConfig?.OnFailure?.Destination,
+        ...(onSuccess ? { onSuccess } : {}),
+        ...(onFailure ? { onFailure } : {}),
       });
-      // CloudFormation's Ref for this type: the function name and qualifier.
+      // Ref for this type is not documented; the resource is identified by its FunctionName and Qualifier.
       return { physicalId: `${functionName}:$LATEST` };
     },
   };
+}
+
+/** A template number, which intrinsics may have turned into a string. */
+function integerOrUndefined(value: number | string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
 }
