@@ -51,8 +51,8 @@ export class ExecutionEnvironment {
   readonly refusedExecArgv: readonly string[];
   /** Resolves when the worker has exited, for whatever reason. */
   readonly exited: Promise<WorkerExit>;
-  /** The highest heap use any answer reported, in bytes. */
-  maxHeapUsedBytes = 0;
+  /** The highest memory use (JavaScript heap plus buffers) any answer reported, in bytes. */
+  maxMemoryUsedBytes = 0;
 
   private readonly worker: Worker;
   private readonly createdAt = performance.now();
@@ -78,7 +78,7 @@ export class ExecutionEnvironment {
       // An error the runtime did not catch: only the thread's own failures get here, like running out of heap.
       if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.outOfMemory = true;
-        this.maxHeapUsedBytes = options.memorySizeMb * 1_048_576;
+        this.maxMemoryUsedBytes = options.memorySizeMb * 1_048_576;
       } else {
         options.onLine(`Runtime failure: ${error.stack ?? error.message}`);
       }
@@ -110,7 +110,7 @@ export class ExecutionEnvironment {
     if ('exitCode' in result) {
       return { kind: 'exit', initDurationMs, ...result };
     }
-    this.noteHeap(result.heapUsedBytes);
+    this.noteMemory(result.peakMemoryBytes);
     return result.type === 'ready'
       ? { kind: 'ready', initDurationMs }
       : { kind: 'init-error', initDurationMs, error: result.error };
@@ -120,11 +120,11 @@ export class ExecutionEnvironment {
   async invoke(message: InvokeMessage, timeoutMs: number): Promise<InvocationResult> {
     const answered = this.nextMessage<InvocationResult>(timeoutMs, (reply) => {
       if (reply.type === 'response' && reply.requestId === message.requestId) {
-        this.noteHeap(reply.heapUsedBytes);
+        this.noteMemory(reply.peakMemoryBytes);
         return { kind: 'response', payload: reply.payload };
       }
       if (reply.type === 'error' && reply.requestId === message.requestId) {
-        this.noteHeap(reply.heapUsedBytes);
+        this.noteMemory(reply.peakMemoryBytes);
         return { kind: 'error', error: reply.error, fatal: reply.fatal };
       }
       return undefined;
@@ -156,8 +156,8 @@ export class ExecutionEnvironment {
     return this.exited;
   }
 
-  private noteHeap(bytes: number): void {
-    this.maxHeapUsedBytes = Math.max(this.maxHeapUsedBytes, bytes);
+  private noteMemory(bytes: number): void {
+    this.maxMemoryUsedBytes = Math.max(this.maxMemoryUsedBytes, bytes);
   }
 
   /** The first message `pick` accepts, the worker's exit, or 'timeout' (which stops the worker). */

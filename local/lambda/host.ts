@@ -212,7 +212,14 @@ export class LambdaHost implements FunctionInvoker {
     }
     log(`END RequestId: ${requestId}`);
     log(
-      reportLine(requestId, config, durationMs, environment.maxHeapUsedBytes, initDurationMs, ending.status),
+      reportLine(
+        requestId,
+        config,
+        durationMs,
+        environment.maxMemoryUsedBytes,
+        initDurationMs,
+        ending.status,
+      ),
     );
     return ending.outcome;
   }
@@ -250,7 +257,7 @@ export class LambdaHost implements FunctionInvoker {
     log(`START RequestId: ${requestId} Version: $LATEST`);
     log(`END RequestId: ${requestId}`);
     const status = init.kind === 'timeout' ? 'timeout' : `error\tError Type: ${error.errorType}`;
-    log(reportLine(requestId, config, 0, environment.maxHeapUsedBytes, init.initDurationMs, status));
+    log(reportLine(requestId, config, 0, environment.maxMemoryUsedBytes, init.initDurationMs, status));
     return functionError(error, 0);
   }
 
@@ -426,7 +433,7 @@ function reportLine(
   requestId: string,
   config: FunctionConfig,
   durationMs: number,
-  maxHeapUsedBytes: number,
+  maxMemoryUsedBytes: number,
   initDurationMs: number | undefined,
   status: string | undefined,
 ): string {
@@ -435,7 +442,7 @@ function reportLine(
     `Duration: ${durationMs.toFixed(2)} ms`,
     `Billed Duration: ${Math.ceil(durationMs + (initDurationMs ?? 0))} ms`,
     `Memory Size: ${config.memorySizeMb} MB`,
-    `Max Memory Used: ${Math.ceil(maxHeapUsedBytes / BYTES_PER_MB)} MB`,
+    `Max Memory Used: ${Math.ceil(maxMemoryUsedBytes / BYTES_PER_MB)} MB`,
   ];
   if (initDurationMs !== undefined) {
     fields.push(`Init Duration: ${initDurationMs.toFixed(2)} ms`);

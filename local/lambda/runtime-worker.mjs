@@ -54,7 +54,7 @@ let peakMemoryBytes = memoryInUse();
 setInterval(() => {
   peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
 }, 10).unref();
-const heapUsedBytes = () => {
+const peakMemory = () => {
   peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
   return peakMemoryBytes;
 };
@@ -64,7 +64,7 @@ function answer(message) {
   beforeExitListener = () => {};
   process.stdout.write(`${FLUSH_MARKER}${message.requestId}\n`);
   process.stderr.write(`${FLUSH_MARKER}${message.requestId}\n`);
-  parentPort.postMessage({ ...message, heapUsedBytes: heapUsedBytes() });
+  parentPort.postMessage({ ...message, peakMemoryBytes: peakMemory() });
   // Idle again: the port keeps the thread alive until the next invocation.
   parentPort.ref();
 }
@@ -110,7 +110,7 @@ function failInit(error, exitCode) {
   parentPort.postMessage({
     type: 'init-error',
     error: toRapidResponse(error),
-    heapUsedBytes: heapUsedBytes(),
+    peakMemoryBytes: peakMemory(),
   });
   process.exit(exitCode);
 }
@@ -138,7 +138,7 @@ if (
     'AWS Lambda plans to remove support for callback-based function handlers starting with Node.js 24. You will need to update this function to use an async handler to use Node.js 24 or later. For more information and to provide feedback on this change, see https://github.com/aws/aws-lambda-nodejs-runtime-interface-client/issues/137. To disable this warning, set the AWS_LAMBDA_NODEJS_DISABLE_CALLBACK_WARNING environment variable.',
   );
 }
-parentPort.postMessage({ type: 'ready', heapUsedBytes: heapUsedBytes() });
+parentPort.postMessage({ type: 'ready', peakMemoryBytes: peakMemory() });
 
 // ---- Invocations (Runtime.js, CallbackContext.js) -----------------------------------------------------
 

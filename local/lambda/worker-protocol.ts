@@ -23,15 +23,15 @@ export interface InvokeMessage {
 /** Worker to host. */
 export type WorkerMessage =
   /** The handler was loaded: the cold start's init phase is over. */
-  | { readonly type: 'ready'; readonly heapUsedBytes: number }
+  | { readonly type: 'ready'; readonly peakMemoryBytes: number }
   /** Loading the handler failed (or code run at init crashed); the worker exits after this message. */
-  | { readonly type: 'init-error'; readonly error: RuntimeErrorPayload; readonly heapUsedBytes: number }
+  | { readonly type: 'init-error'; readonly error: RuntimeErrorPayload; readonly peakMemoryBytes: number }
   /** The invocation succeeded; `payload` is the result as JSON. */
   | {
       readonly type: 'response';
       readonly requestId: string;
       readonly payload: string;
-      readonly heapUsedBytes: number;
+      readonly peakMemoryBytes: number;
     }
   /**
    * The invocation failed with `error`. `fatal` when the runtime is going down with it (an uncaught exception
@@ -42,7 +42,7 @@ export type WorkerMessage =
       readonly requestId: string;
       readonly error: RuntimeErrorPayload;
       readonly fatal: boolean;
-      readonly heapUsedBytes: number;
+      readonly peakMemoryBytes: number;
     };
 
 /**
