@@ -26,10 +26,9 @@ import { LogFiles } from './log-files.ts';
 import {
   BucketNotifications,
   bucketNotificationsProvider,
-  type ObjectEvent,
+  type ObjectRequestEvent,
 } from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
-import type { ObjectRequestEvent } from './s3/object-event-hook.ts';
 import { localQueueUrl, queueProvider } from './sqs/queue-provider.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
@@ -38,6 +37,11 @@ export const LOCAL_REGION = 'us-east-1';
 
 /** Credentials handed to functions and clients: the emulators check that they are present, not what they are. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The secret of a local access key id, for checking presigned URLs: only {@link LOCAL_CREDENTIALS} exist. */
+export function localSecretFor(accessKeyId: string): string | undefined {
+  return accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined;
+}
 
 /**
  * Resource types the local cloud accepts without creating anything. Each reason says why that is safe;
@@ -157,8 +161,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const emulator = await startFauxqsEmulator({
         port: await freePort(),
         region: LOCAL_REGION,
-        secretFor: (accessKeyId) =>
-          accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined,
+        secretFor: localSecretFor,
         // Bucket notifications are configured later, with the stack; objects created before that raise nothing.
         onObjectEvent: (event) => objectEvents?.(event),
       });
@@ -228,20 +231,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         invokeAsync: (functionArn, payload) => asyncInvocations.invokeAsync(functionArn, payload),
         sendMessage: (queueArn, body) => sendToQueue(fauxqs, queueArn, body),
       },
+      objectDetails: (bucket, key) => objectDetails(fauxqs, bucket, key),
       log: (line) => output('s3-notifications', line),
     });
-    const s3 = fauxqs?.s3;
-    if (s3) {
-      objectEvents = (event) => {
-        withObjectDetails(s3, event)
-          .then((complete) => notifications.notify(complete))
-          .catch((error: unknown) =>
-            output(
-              's3-notifications',
-              `${event.eventName} s3://${event.bucket}/${event.key}: ${String(error)}`,
-            ),
-          );
-      };
+    if (fauxqs) {
+      objectEvents = (event) => notifications.notify(event);
     }
 
     const rewriteEndpoints = (value: string): string => rewriteExecuteApiUrls(value, apiPort);
@@ -355,13 +349,17 @@ async function sendToQueue(
   );
 }
 
-/** Completes an object creation event with the object's size and ETag (unquoted, as events carry it). */
-async function withObjectDetails(s3: S3Client, event: ObjectRequestEvent): Promise<ObjectEvent> {
-  if (!event.eventName.startsWith('ObjectCreated:')) {
-    return event;
+/** A created object's size and ETag (unquoted, as S3 events carry it). */
+async function objectDetails(
+  fauxqs: { s3: S3Client } | undefined,
+  bucket: string,
+  key: string,
+): Promise<{ size: number; eTag: string }> {
+  if (!fauxqs) {
+    throw new EmulatorError(`s3://${bucket}/${key}: no S3 emulator is running`);
   }
-  const head = await s3.send(new HeadObjectCommand({ Bucket: event.bucket, Key: event.key }));
-  return { ...event, object: { size: head.ContentLength ?? 0, eTag: (head.ETag ?? '').replaceAll('"', '') } };
+  const head = await fauxqs.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  return { size: head.ContentLength ?? 0, eTag: (head.ETag ?? '').replaceAll('"', '') };
 }
 
 async function reserveApiPort(port: number): Promise<number> {

@@ -210,6 +210,9 @@ export interface ObjectEvent {
   readonly sequencer: string;
 }
 
+/** An object event as the request tells it: everything but the object's size and ETag. */
+export type ObjectRequestEvent = Omit<ObjectEvent, 'object'>;
+
 /** One S3 event message (`Records` of one record), event structure version 2.1. https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html */
 export function s3EventMessage(
   event: ObjectEvent,
@@ -259,6 +262,8 @@ export interface BucketNotificationsOptions {
   readonly region: string;
   /** The bucket owner's id in events (the local account). */
   readonly ownerId: string;
+  /** The size and ETag (unquoted, as events carry it) of a created object. */
+  readonly objectDetails: (bucket: string, key: string) => Promise<{ size: number; eTag: string }>;
   readonly log?: (line: string) => void;
 }
 
@@ -288,29 +293,38 @@ export class BucketNotifications {
     }
   }
 
-  /** Sends the event to every matching destination of its bucket; never throws (a failed delivery is logged). */
-  notify(event: ObjectEvent): void {
-    for (const target of this.targets.get(event.bucket) ?? []) {
-      if (!targetMatches(target, event.eventName, event.key)) {
-        continue;
-      }
-      const message = JSON.stringify(
-        s3EventMessage(event, target.id, this.options.region, this.options.ownerId),
-      );
-      const { kind, arn } = target.destination;
-      const delivery = (
-        kind === 'lambda'
-          ? this.options.delivery.invokeAsync(arn, message)
-          : this.options.delivery.sendMessage(arn, message)
-      )
-        .catch((error: unknown) =>
-          this.options.log?.(
-            `S3 notification ${event.eventName} for s3://${event.bucket}/${event.key} to ${arn} failed: ${String(error)}`,
-          ),
-        )
-        .finally(() => this.deliveries.delete(delivery));
-      this.deliveries.add(delivery);
+  /**
+   * Sends the event to every matching destination of its bucket; never throws (a failed delivery is logged). The
+   * created object's size and ETag are looked up only when some destination wants the event.
+   */
+  notify(request: ObjectRequestEvent): void {
+    const targets = (this.targets.get(request.bucket) ?? []).filter((target) =>
+      targetMatches(target, request.eventName, request.key),
+    );
+    if (targets.length === 0) {
+      return;
     }
+    const where = `S3 notification ${request.eventName} for s3://${request.bucket}/${request.key}`;
+    const delivery = (async () => {
+      const event: ObjectEvent = request.eventName.startsWith('ObjectCreated:')
+        ? { ...request, object: await this.options.objectDetails(request.bucket, request.key) }
+        : request;
+      await Promise.all(
+        targets.map(async (target) => {
+          const message = JSON.stringify(
+            s3EventMessage(event, target.id, this.options.region, this.options.ownerId),
+          );
+          const { kind, arn } = target.destination;
+          await (kind === 'lambda'
+            ? this.options.delivery.invokeAsync(arn, message)
+            : this.options.delivery.sendMessage(arn, message)
+          ).catch((error: unknown) => this.options.log?.(`${where} to ${arn} failed: ${String(error)}`));
+        }),
+      );
+    })()
+      .catch((error: unknown) => this.options.log?.(`${where}: ${String(error)}`))
+      .finally(() => this.deliveries.delete(delivery));
+    this.deliveries.add(delivery);
   }
 
   /** Resolves once every notification sent so far has been handed to its destination. */

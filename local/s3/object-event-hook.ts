@@ -1,4 +1,6 @@
-import type { LocalS3EventName, ObjectEvent } from './bucket-notifications.ts';
+import type { LocalS3EventName, ObjectRequestEvent } from './bucket-notifications.ts';
+
+export type { ObjectRequestEvent };
 
 /** The part of a Fastify request the hook reads. */
 export interface ObservedRequest {
@@ -23,9 +25,6 @@ export interface ObservableApp {
     hook: (request: ObservedRequest, reply: ObservedReply) => Promise<void>,
   ): unknown;
 }
-
-/** An object event as the request tells it: everything but the object's size and ETag. */
-export type ObjectRequestEvent = Omit<ObjectEvent, 'object'>;
 
 // Sub-resources of PUT / DELETE on an object that do not create or remove the object itself.
 const OBJECT_SUBRESOURCES = ['uploadId', 'partNumber', 'tagging', 'acl', 'retention', 'legal-hold'];

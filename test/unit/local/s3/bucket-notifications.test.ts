@@ -280,9 +280,14 @@ describe('s3EventMessage', () => {
 describe('BucketNotifications', () => {
   function recording() {
     const sent: Array<{ to: string; kind: string; body: unknown }> = [];
+    const lookedUp: string[] = [];
     const notifications = new BucketNotifications({
       region: 'us-east-1',
       ownerId: '000000000000',
+      objectDetails: async (bucket, key) => {
+        lookedUp.push(`${bucket}/${key}`);
+        return { size: 1234, eTag: '0123456789abcdef0123456789abcdef' };
+      },
       delivery: {
         invokeAsync: async (to, payload) => {
           sent.push({ to, kind: 'lambda', body: JSON.parse(payload) });
@@ -292,7 +297,7 @@ describe('BucketNotifications', () => {
         },
       },
     });
-    return { sent, notifications };
+    return { sent, lookedUp, notifications };
   }
   const target = (arn: string, kind: 'lambda' | 'sqs', prefix = ''): NotificationTarget => ({
     id: `id-${arn}`,
@@ -303,7 +308,7 @@ describe('BucketNotifications', () => {
   });
 
   it('sends each matching destination its own event, and queues an s3:TestEvent when configured', async () => {
-    const { sent, notifications } = recording();
+    const { sent, lookedUp, notifications } = recording();
     await notifications.configure('files', [
       target('fn', 'lambda', 'incoming/'),
       target('queue', 'sqs', 'incoming/id/'),
@@ -312,10 +317,15 @@ describe('BucketNotifications', () => {
       { to: 'queue', kind: 'sqs', body: expect.objectContaining({ Event: 's3:TestEvent', Bucket: 'files' }) },
     ]);
     sent.length = 0;
-    notifications.notify(EVENT);
-    notifications.notify({ ...EVENT, key: 'processed/id/a.pdf' });
-    notifications.notify({ ...EVENT, bucket: 'other' });
+    const { object, ...request } = EVENT;
+    notifications.notify(request);
+    notifications.notify({ ...request, key: 'processed/id/a.pdf' });
+    notifications.notify({ ...request, bucket: 'other' });
     await notifications.delivered();
+    // The object is looked up once for its two destinations, and never for events nobody wants.
+    expect(lookedUp).toEqual(['files/incoming/id/a b.pdf']);
+    const [first] = sent as Array<{ body: { Records: Array<{ s3: { object: object } }> } }>;
+    expect(first?.body.Records[0]?.s3.object).toMatchObject(object ?? {});
     expect(sent.map((s) => [s.to, s.kind])).toEqual([
       ['fn', 'lambda'],
       ['queue', 'sqs'],
@@ -333,6 +343,7 @@ describe('BucketNotifications', () => {
     const notifications = new BucketNotifications({
       region: 'us-east-1',
       ownerId: '0',
+      objectDetails: async () => ({ size: 1, eTag: 'e' }),
       log: (line) => lines.push(line),
       delivery: {
         invokeAsync: async (to) => {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../../../local/cloud.ts';
 import type { RunningEmulator } from '../../../../local/emulators/child-emulator.ts';
 import { MAX_S3_BODY_BYTES, startFauxqsEmulator } from '../../../../local/emulators/fauxqs.ts';
 import { freePort } from '../../../../local/emulators/ports.ts';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   emulator = await startFauxqsEmulator({
     port: await freePort(),
     region: LOCAL_REGION,
-    secretFor: (id) => (id === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined),
+    secretFor: localSecretFor,
     onObjectEvent: (event) => events.push(event),
   });
   const config = {

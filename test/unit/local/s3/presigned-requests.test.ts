@@ -9,7 +9,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { buildApp } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../../local/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../../../local/cloud.ts';
 import {
   type PresignedVerdict,
   registerPresignedRequestCheck,
@@ -21,8 +21,7 @@ const ENDPOINT = 'http://127.0.0.1:4566';
 const HOST = '127.0.0.1:4566';
 const SIGNED_AT = new Date('2026-11-22T10:00:00Z');
 const EXPIRES_IN_SECONDS = 300;
-const secretFor: SecretLookup = (accessKeyId) =>
-  accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined;
+const secretFor: SecretLookup = localSecretFor;
 
 /** A presigning client like the file drop's: no CRC32 of the empty body signed into PUT URLs. */
 function presigner(
