@@ -47,3 +47,23 @@ export class OrderNotFoundError extends Error {
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
+
+/** A conditional request whose `If-Match` no longer names the current version: someone changed it first. */
+export class PreconditionFailedError extends Error {
+  override readonly name = 'PreconditionFailedError';
+}
+
+/** An update sent without `If-Match`: it could overwrite a change its sender never saw. */
+export class PreconditionRequiredError extends Error {
+  override readonly name = 'PreconditionRequiredError';
+}
+
+/** A command that lost a race: another command changed the same aggregate first. Retrying may succeed. */
+export class ConcurrentChangeError extends Error {
+  override readonly name = 'ConcurrentChangeError';
+}
+
+/** A command the aggregate's current state does not allow, such as paying a cancelled order. */
+export class InvalidTransitionError extends Error {
+  override readonly name = 'InvalidTransitionError';
+}

@@ -9,6 +9,7 @@ import type {
 import { type ProductStatsStore, parseStreamedEvent } from '../domain/product-event.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbProductStatsStore } from '../shared/dynamodb-product-stats-store.ts';
+import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
 
 /**
@@ -19,25 +20,16 @@ import { logger } from '../shared/logger.ts';
 export const makeHandler = (stats: ProductStatsStore) => {
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
-    // Powertools starts every record at once, in batch order. Chaining each record behind the previous one of
-    // its partition key (its SKU) applies a SKU's events in stream order while different SKUs run side by side.
-    // A record whose predecessor failed still runs: that failure is retried on its own.
-    const tails = new Map<string, Promise<unknown>>();
-    const processRecord = (record: KinesisStreamRecord): Promise<void> => {
-      const previous = tails.get(record.kinesis.partitionKey) ?? Promise.resolve();
-      const current = previous
-        .catch(() => undefined)
-        .then(async () => {
-          const productEvent = parseStreamedEvent(
-            Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
-          );
-          if ((await stats.apply(productEvent, record.kinesis.sequenceNumber)) === 'duplicate') {
-            logger.debug('Duplicate event ignored', { eventId: productEvent.eventId });
-          }
-        });
-      tails.set(record.kinesis.partitionKey, current);
-      return current;
-    };
+    // Each SKU's events are applied in stream order; different SKUs side by side.
+    const processRecord = inKeyOrder(
+      (record: KinesisStreamRecord) => record.kinesis.partitionKey,
+      async (record) => {
+        const productEvent = parseStreamedEvent(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+        if ((await stats.apply(productEvent, record.kinesis.sequenceNumber)) === 'duplicate') {
+          logger.debug('Duplicate event ignored', { eventId: productEvent.eventId });
+        }
+      },
+    );
     return processPartialResponse(event, processRecord, processor, { context });
   };
 };

@@ -1,9 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   AttachmentTooLargeError,
+  ConcurrentChangeError,
+  InvalidTransitionError,
   NotFoundError,
   OrderConflictError,
   OrderNotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
   ValidationError,
 } from '../domain/errors.ts';
 import { FileTooLargeError } from '../domain/file-drop.ts';
@@ -33,6 +37,10 @@ const PROBLEMS: ReadonlyArray<readonly [ErrorClass, string, string, number]> = [
   [OrderConflictError, 'order-id-conflict', 'Order id already used', 409],
   [OrderNotFoundError, 'order-not-found', 'Order not found', 404],
   [NotFoundError, 'not-found', 'Not found', 404],
+  [PreconditionFailedError, 'precondition-failed', 'Precondition failed', 412],
+  [PreconditionRequiredError, 'precondition-required', 'Precondition required', 428],
+  [ConcurrentChangeError, 'concurrent-change', 'Changed concurrently', 409],
+  [InvalidTransitionError, 'invalid-transition', 'Not allowed in the current state', 409],
 ];
 
 /** The problem an error stands for: domain errors by type, anything else a 500 that reveals nothing inside. */

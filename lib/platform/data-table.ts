@@ -1,12 +1,22 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  type StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface DataTableProps {
   /** Partition key attribute (a string). */
   readonly partitionKey: string;
-  /** Sort key attribute (a string), when one partition holds several items. */
+  /** Sort key attribute, when one partition holds several items. */
   readonly sortKey?: string;
+  /** @default 'string'; 'number' sorts numerically (versions, sequence numbers). */
+  readonly sortKeyType?: 'string' | 'number';
+  /** What the table's DynamoDB stream carries, when other code reacts to its changes. @default no stream */
+  readonly stream?: StreamViewType;
   /** @default RemovalPolicy.RETAIN: business records outlive `cdk destroy` unless you say otherwise. */
   readonly removalPolicy?: RemovalPolicy;
   /** Attribute holding an epoch-seconds expiry; DynamoDB deletes expired items. @default none */
@@ -24,12 +34,18 @@ export class DataTable extends Construct {
     super(scope, id);
     this.table = new Table(this, 'Table', {
       partitionKey: { name: props.partitionKey, type: AttributeType.STRING },
-      sortKey: props.sortKey ? { name: props.sortKey, type: AttributeType.STRING } : undefined,
+      sortKey: props.sortKey
+        ? {
+            name: props.sortKey,
+            type: props.sortKeyType === 'number' ? AttributeType.NUMBER : AttributeType.STRING,
+          }
+        : undefined,
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       timeToLiveAttribute: props.timeToLiveAttribute,
+      stream: props.stream,
     });
   }
 }
