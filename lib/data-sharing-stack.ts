@@ -4,6 +4,7 @@ import { ApiPayloadPattern } from './patterns/api-payload.ts';
 import { FileDropPattern } from './patterns/file-drop.ts';
 import { MessageQueuePattern } from './patterns/message-queue.ts';
 import { MessageStreamPattern } from './patterns/message-stream.ts';
+import { SharedDatabasePattern } from './patterns/shared-database.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
@@ -21,6 +22,7 @@ export class DataSharingStack extends Stack {
 
     const messageStream = new MessageStreamPattern(this, 'MessageStream', { api });
     const fileDrop = new FileDropPattern(this, 'FileDrop', { api, accessLogs: accessLogs.bucket });
+    const sharedDatabase = new SharedDatabasePattern(this, 'SharedDatabase', { api });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -55,6 +57,14 @@ export class DataSharingStack extends Stack {
     new CfnOutput(this, 'FileProcessorFailuresQueueUrl', {
       value: fileDrop.failures.queueUrl,
       description: 'S3 events the file processor failed on after Lambda’s retries.',
+    });
+    new CfnOutput(this, 'SharedOrdersTableName', {
+      value: sharedDatabase.orders.table.tableName,
+      description: 'The table the orders and accounting applications share.',
+    });
+    new CfnOutput(this, 'ChangeFeedFailuresQueueUrl', {
+      value: sharedDatabase.failures.queueUrl,
+      description: 'Change-feed batches the history or inbox consumer gave up on (shard and sequence range).',
     });
   }
 }

@@ -67,3 +67,11 @@ export function jsonBodyText(event: APIGatewayProxyEvent): string | null {
   }
   return bodyText(event);
 }
+
+/** The response with more headers. */
+export function withHeaders(
+  response: APIGatewayProxyResult,
+  headers: Readonly<Record<string, string>>,
+): APIGatewayProxyResult {
+  return { ...response, headers: { ...response.headers, ...headers } };
+}

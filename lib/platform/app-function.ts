@@ -28,8 +28,8 @@ export interface AppFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-/** How a function may use a table; picks the IAM actions. */
-export type TableAccess = 'read' | 'readWrite';
+/** How a function may use a table; picks the IAM actions. `append`: put new items only (`PutItem`). */
+export type TableAccess = 'read' | 'readWrite' | 'append';
 
 /** How a function may use a bucket: read objects, write objects, or both. */
 export type BucketAccess = 'read' | 'write' | 'readWrite';
@@ -101,9 +101,41 @@ export class AppFunction extends Construct {
   bindTable(table: ITable, options: { readonly access: TableAccess; readonly env: string }): this {
     if (options.access === 'read') {
       table.grantReadData(this.function);
+    } else if (options.access === 'append') {
+      table.grant(this.function, 'dynamodb:PutItem');
     } else {
       table.grantReadWriteData(this.function);
     }
+    this.function.addEnvironment(options.env, table.tableName);
+    return this;
+  }
+
+  /**
+   * For a table several applications share: grants reading whole items (`GetItem`) and writing only
+   * `attributes` with `UpdateItem`, and passes the table's name in `env`. No `PutItem` (it replaces the whole
+   * item, other applications' attributes included), and no `ReturnValues` that could return attributes the
+   * function may not write.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  bindSharedTable(
+    table: ITable,
+    options: { readonly env: string; readonly writableAttributes: readonly string[] },
+  ): this {
+    table.grant(this.function, 'dynamodb:GetItem');
+    if (options.writableAttributes.length === 0) {
+      this.function.addEnvironment(options.env, table.tableName);
+      return this;
+    }
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...options.writableAttributes] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+        },
+      }),
+    );
     this.function.addEnvironment(options.env, table.tableName);
     return this;
   }
