@@ -1,4 +1,5 @@
-import type { APIGatewayProxyEvent, S3Event } from 'aws-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEvent, AttributeValue, DynamoDBStreamEvent, S3Event } from 'aws-lambda';
 
 /** What a test may set on a REST API proxy event; everything else is a realistic default. */
 export interface RestApiEventOverrides {
@@ -140,5 +141,45 @@ export function s3Event(bucket: string, encodedKeys: readonly string[], size = 1
         },
       },
     })),
+  };
+}
+
+/** One change for `dynamoDbStreamEvent`: the item before and after (plain objects), in stream order. */
+export interface ItemChange {
+  readonly keys: Readonly<Record<string, unknown>>;
+  readonly oldImage?: Readonly<Record<string, unknown>>;
+  readonly newImage?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A DynamoDB Streams event as Lambda delivers it (NEW_AND_OLD_IMAGES), images in DynamoDB JSON:
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-batchfailurereporting
+ */
+export function dynamoDbStreamEvent(changes: readonly ItemChange[]): DynamoDBStreamEvent {
+  const image = (item: Readonly<Record<string, unknown>> | undefined) =>
+    item && (marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>);
+  return {
+    Records: changes.map((change, index) => {
+      const sequenceNumber = String(4_000_000_000_000_000_000n + BigInt(index));
+      return {
+        eventID: `event-${index}`,
+        eventName:
+          change.oldImage === undefined ? 'INSERT' : change.newImage === undefined ? 'REMOVE' : 'MODIFY',
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'eu-west-1',
+        eventSourceARN:
+          'arn:aws:dynamodb:eu-west-1:123456789012:table/SharedOrders/stream/2026-11-22T00:00:00.000',
+        dynamodb: {
+          ApproximateCreationDateTime: 1_795_000_000 + index,
+          Keys: image(change.keys),
+          NewImage: image(change.newImage),
+          OldImage: image(change.oldImage),
+          SequenceNumber: sequenceNumber,
+          SizeBytes: 100,
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+      };
+    }),
   };
 }

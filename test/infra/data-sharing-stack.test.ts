@@ -4,6 +4,12 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orderJsonSchema } from '../../lambda/domain/order.ts';
+import {
+  ACCOUNTING_APP_ATTRIBUTES,
+  invoiceJsonSchema,
+  ORDERS_APP_ATTRIBUTES,
+  SHARED_ATTRIBUTES,
+} from '../../lambda/domain/shared-order.ts';
 import { DataSharingStack } from '../../lib/data-sharing-stack.ts';
 
 let stack: Stack;
@@ -18,7 +24,7 @@ beforeAll(() => {
 /** The logical id of the function whose description starts with `prefix`. */
 function functionId(prefix: string): string {
   const found = template.findResources('AWS::Lambda::Function', {
-    Properties: { Description: Match.stringLikeRegexp(`^${prefix.replace(/[/{}]/g, '.')}`) },
+    Properties: { Description: Match.stringLikeRegexp(`^${prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`) },
   });
   const ids = Object.keys(found);
   expect(ids).toHaveLength(1);
@@ -282,7 +288,9 @@ describe('message stream pattern', () => {
 });
 
 /** Each statement a function's role has, as action and resource lists. */
-function statementsOf(functionLogicalId: string): Array<{ actions: string[]; resources: unknown[] }> {
+function statementsOf(
+  functionLogicalId: string,
+): Array<{ actions: string[]; resources: unknown[]; conditions?: Record<string, Record<string, unknown>> }> {
   const fn = template.toJSON().Resources[functionLogicalId];
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
   const policies = template.findResources('AWS::IAM::Policy', {
@@ -292,12 +300,19 @@ function statementsOf(functionLogicalId: string): Array<{ actions: string[]; res
     (
       policy as {
         Properties: {
-          PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+          PolicyDocument: {
+            Statement: Array<{
+              Action: string | string[];
+              Resource: unknown;
+              Condition?: Record<string, Record<string, unknown>>;
+            }>;
+          };
         };
       }
     ).Properties.PolicyDocument.Statement.map((statement) => ({
       actions: [statement.Action].flat(),
       resources: [statement.Resource].flat(),
+      conditions: statement.Condition,
     })),
   );
 }
@@ -394,5 +409,128 @@ describe('file drop pattern', () => {
       Name: 'FileUploadRequest',
       ContentType: 'application/json',
     });
+  });
+});
+
+describe('shared database pattern', () => {
+  const sharedTableId = () => {
+    const found = template.findResources('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      },
+    });
+    expect(Object.keys(found)).toHaveLength(1);
+    return Object.keys(found)[0] as string;
+  };
+  const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
+  /** Every statement of every function that lets it write the shared table. */
+  const writesToSharedTable = () => {
+    const arn = { 'Fn::GetAtt': [sharedTableId(), 'Arn'] };
+    return Object.keys(template.findResources('AWS::Lambda::Function')).flatMap((id) =>
+      statementsOf(id)
+        .filter(
+          (statement) =>
+            statement.actions.some((action) => WRITES.test(action)) &&
+            statement.resources.some((resource) => JSON.stringify(resource) === JSON.stringify(arn)),
+        )
+        .map((statement) => ({ id, ...statement })),
+    );
+  };
+
+  it('keeps the shared orders in one encrypted table whose stream carries old and new images', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('lets exactly two functions write it: UpdateItem only, each naming only its application’s attributes', () => {
+    const writes = writesToSharedTable();
+    expect(writes.map((write) => write.id).sort()).toEqual(
+      [functionId('PUT /shared/orders'), functionId('PATCH /shared/orders')].sort(),
+    );
+    for (const write of writes) {
+      expect(write.actions).toEqual(['dynamodb:UpdateItem']);
+      expect(write.conditions?.StringEqualsIfExists).toEqual({
+        'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+      });
+    }
+    const attributesOf = (prefix: string) =>
+      writes.find((write) => write.id === functionId(prefix))?.conditions?.['ForAllValues:StringEquals']?.[
+        'dynamodb:Attributes'
+      ];
+    expect(attributesOf('PUT /shared/orders')).toEqual([...SHARED_ATTRIBUTES, ...ORDERS_APP_ATTRIBUTES]);
+    expect(attributesOf('PATCH /shared/orders')).toEqual([
+      ...SHARED_ATTRIBUTES,
+      ...ACCOUNTING_APP_ATTRIBUTES,
+    ]);
+  });
+
+  it('does not let the accounting application change an order field', () => {
+    const accounting = writesToSharedTable().filter(
+      (write) => write.id === functionId('PATCH /shared/orders'),
+    );
+    const allowed = accounting.flatMap(
+      (write) => write.conditions?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'] as string[],
+    );
+    expect(allowed.filter((name) => (ORDERS_APP_ATTRIBUTES as readonly string[]).includes(name))).toEqual([]);
+    // The other accounting functions only read the table's stream (the event source mapping's permissions).
+    const STREAM_READS = [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ];
+    for (const prefix of ['Change feed consumer (accounting app)', 'GET /shared/accounting/inbox']) {
+      const onSharedTable = statementsOf(functionId(prefix)).filter((statement) =>
+        statement.resources.some((resource) => JSON.stringify(resource).includes(sharedTableId())),
+      );
+      expect(
+        onSharedTable
+          .flatMap((statement) => statement.actions)
+          .filter((action) => !STREAM_READS.includes(action)),
+      ).toEqual([]);
+    }
+  });
+
+  it('feeds the history and the inbox from the stream, with bisect, bounded retries and an on-failure queue', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': [sharedTableId(), 'StreamArn'] } },
+    });
+    expect(
+      Object.values(mappings)
+        .map((mapping) => mapping.Properties.FunctionName)
+        .sort(),
+    ).toEqual(
+      [
+        { Ref: functionId('Change feed consumer (accounting app)') },
+        { Ref: functionId('Change feed consumer: records') },
+      ].sort((a, b) => a.Ref.localeCompare(b.Ref)),
+    );
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 3,
+        MaximumRecordAgeInSeconds: 3600,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    }
+  });
+
+  it('validates PUT and PATCH bodies against the domain’s schemas', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Model', { Name: 'Invoice', Schema: invoiceJsonSchema });
+    for (const method of ['PUT', 'PATCH']) {
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: method,
+        RequestModels: { 'application/json': Match.anyValue() },
+        RequestValidatorId: Match.anyValue(),
+      });
+    }
   });
 });
