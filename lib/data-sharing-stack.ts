@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiPayloadPattern } from './patterns/api-payload.ts';
+import { CqrsPattern } from './patterns/cqrs.ts';
 import { FileDropPattern } from './patterns/file-drop.ts';
 import { MessageQueuePattern } from './patterns/message-queue.ts';
 import { MessageStreamPattern } from './patterns/message-stream.ts';
@@ -23,6 +24,7 @@ export class DataSharingStack extends Stack {
     const messageStream = new MessageStreamPattern(this, 'MessageStream', { api });
     const fileDrop = new FileDropPattern(this, 'FileDrop', { api, accessLogs: accessLogs.bucket });
     const sharedDatabase = new SharedDatabasePattern(this, 'SharedDatabase', { api });
+    const cqrs = new CqrsPattern(this, 'Cqrs', { api });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -65,6 +67,22 @@ export class DataSharingStack extends Stack {
     new CfnOutput(this, 'ChangeFeedFailuresQueueUrl', {
       value: sharedDatabase.failures.queueUrl,
       description: 'Change-feed batches the history or inbox consumer gave up on (shard and sequence range).',
+    });
+    new CfnOutput(this, 'CqrsEventLogTableName', {
+      value: cqrs.eventLog.table.tableName,
+      description: 'The CQRS event log (orderId, version): the write model, append-only.',
+    });
+    new CfnOutput(this, 'CqrsOrderViewsTableName', {
+      value: cqrs.orderViews.table.tableName,
+      description: 'The CQRS order views; `npm run cqrs:rebuild` rebuilds them from the log.',
+    });
+    new CfnOutput(this, 'CqrsCustomerOrdersTableName', {
+      value: cqrs.customerOrders.table.tableName,
+      description: 'The CQRS customer summaries, one row per order; rebuilt with the views.',
+    });
+    new CfnOutput(this, 'CqrsProjectorFailuresQueueUrl', {
+      value: cqrs.failures.queueUrl,
+      description: 'Event-log batches the CQRS projector gave up on (shard and sequence range).',
     });
   }
 }
