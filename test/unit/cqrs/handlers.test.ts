@@ -191,8 +191,11 @@ describe('the projector', () => {
     const log = await logWith(['pay'], ['cancel'], []);
     const models = new FakeReadModels();
     // Order o-1's first read is slow: its second event must still wait for it.
-    let slow = true;
-    models.readDelayMs = (orderId) => (orderId === 'o-1' && slow ? ((slow = false), 20) : 0);
+    const reads: string[] = [];
+    models.readDelayMs = (orderId) => {
+      reads.push(orderId);
+      return reads.filter((id) => id === 'o-1').length === 1 && orderId === 'o-1' ? 20 : 0;
+    };
     const [p1, a1] = (await eventsOf(log, 'o-1')) as [OrderEvent, OrderEvent];
     const [p2, c2] = (await eventsOf(log, 'o-2')) as [OrderEvent, OrderEvent];
     const [p3] = (await eventsOf(log, 'o-3')) as [OrderEvent];
