@@ -7,6 +7,7 @@ import {
   fold,
   type OrderCommand,
   type OrderEvent,
+  type OrderState,
   parseCommandBody,
   payOrderJsonSchema,
   payOrderSchema,
@@ -25,7 +26,7 @@ import {
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 22, 10, minute));
 const order = {
   customerId: 'customer-42',
-  currency: 'EUR',
+  currency: 'EUR' as const,
   lines: [
     { sku: 'book-ddia', quantity: 2, unitPriceCents: 4599 },
     { sku: 'mug-lambda', quantity: 1, unitPriceCents: 1250 },
@@ -186,7 +187,7 @@ describe('read models', () => {
   });
 
   it('keys the customer row by customer and order, with the state’s version', () => {
-    expect(toCustomerOrder(fold(history(place)) as never)).toEqual({
+    expect(toCustomerOrder(fold(history(place)) as OrderState)).toEqual({
       customerId: 'customer-42',
       orderId: 'o-1',
       status: 'PLACED',

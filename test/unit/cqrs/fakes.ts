@@ -45,6 +45,15 @@ export class FakeEventLog implements EventLog, EventLogScan {
     yield* this.events.values();
   }
 
+  /** The order's state as its events fold to; fails the test when the order has none. */
+  async state(orderId: string): Promise<OrderState> {
+    const state = (await this.history(orderId)).reduce<OrderState | undefined>(evolve, undefined);
+    if (!state) {
+      throw new Error(`No events for ${orderId}`);
+    }
+    return state;
+  }
+
   /** Decides and appends a command as the command side does, and returns the event. */
   async run(command: OrderCommand): Promise<OrderEvent> {
     const history = await this.history(command.orderId);
