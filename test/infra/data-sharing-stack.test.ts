@@ -3,6 +3,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  cancelOrderJsonSchema,
+  payOrderJsonSchema,
+  placeOrderJsonSchema,
+} from '../../lambda/domain/cqrs-order.ts';
 import { orderJsonSchema } from '../../lambda/domain/order.ts';
 import {
   ACCOUNTING_APP_ATTRIBUTES,
@@ -532,5 +537,158 @@ describe('shared database pattern', () => {
         RequestValidatorId: Match.anyValue(),
       });
     }
+  });
+});
+
+describe('CQRS pattern', () => {
+  const tableId = (prefix: string) => {
+    const ids = Object.keys(template.findResources('AWS::DynamoDB::Table')).filter((id) =>
+      id.startsWith(prefix),
+    );
+    expect(ids).toHaveLength(1);
+    return ids[0] as string;
+  };
+  const table = (prefix: string) => template.toJSON().Resources[tableId(prefix)].Properties;
+  /** The DynamoDB actions a function may take on a table (its ARN or anything below it, such as indexes). */
+  const actionsOn = (functionPrefix: string, tablePrefix: string) =>
+    statementsOf(functionId(functionPrefix))
+      .filter((statement) =>
+        statement.resources.some((resource) =>
+          JSON.stringify(resource).includes(`"${tableId(tablePrefix)}"`),
+        ),
+      )
+      .flatMap((statement) => statement.actions)
+      .filter((action) => action.startsWith('dynamodb:'))
+      .sort();
+  const COMMANDS = 'POST /cqrs/orders and';
+  const PROJECTOR = 'DynamoDB stream of the CQRS event log';
+  const QUERIES = ['GET /cqrs/orders/{orderId}', 'GET /cqrs/customers/{customerId}/summary'];
+  const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
+
+  it('keeps the log by order and numeric version, streaming new events only; the read models by their keys', () => {
+    expect(table('CqrsEventLog')).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'orderId', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: expect.arrayContaining([{ AttributeName: 'version', AttributeType: 'N' }]),
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table('CqrsOrderViews').KeySchema).toEqual([{ AttributeName: 'orderId', KeyType: 'HASH' }]);
+    expect(table('CqrsCustomerOrders').KeySchema).toEqual([
+      { AttributeName: 'customerId', KeyType: 'HASH' },
+      { AttributeName: 'orderId', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('projects from the log’s stream with bisect, bounded retries and age, partial responses and a failure queue', () => {
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: { 'Fn::GetAtt': [tableId('CqrsEventLog'), 'StreamArn'] } },
+      }),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toEqual({
+      FunctionName: { Ref: functionId(PROJECTOR) },
+      EventSourceArn: expect.anything(),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [expect.stringMatching(/^CqrsProjectorFailures/), 'Arn'] },
+        },
+      },
+    });
+  });
+
+  it('alarms on the first failed batch and when the projector is a minute behind', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CqrsProjectorFailures'), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(PROJECTOR) } }],
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+    });
+  });
+
+  it('lets the command side query and append to the log, and nothing else: no update or delete of an event', () => {
+    expect(actionsOn(COMMANDS, 'CqrsEventLog')).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    const all = actionsOf(functionId(COMMANDS)).filter((action) => action.startsWith('dynamodb:'));
+    expect(all.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(all).not.toContain('dynamodb:UpdateItem');
+    expect(all).not.toContain('dynamodb:DeleteItem');
+  });
+
+  it('lets the projector read the log and write the read models, and the queries only read the read models', () => {
+    const projectorOnLog = actionsOn(PROJECTOR, 'CqrsEventLog');
+    expect(projectorOnLog).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetRecords']));
+    expect(projectorOnLog.filter((action) => WRITES.test(action))).toEqual([]);
+    for (const model of ['CqrsOrderViews', 'CqrsCustomerOrders']) {
+      expect(actionsOn(PROJECTOR, model)).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      );
+      for (const query of QUERIES) {
+        expect(actionsOn(query, model)).toEqual(expect.arrayContaining(['dynamodb:Query']));
+        expect(actionsOn(query, model).filter((action) => WRITES.test(action))).toEqual([]);
+      }
+    }
+    for (const query of QUERIES) {
+      expect(actionsOn(query, 'CqrsEventLog')).toEqual([]);
+    }
+  });
+
+  it('routes the three commands to one function and validates each body against its schema', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const toCommands = methods.filter((method) =>
+      JSON.stringify(method.Properties.Integration).includes(`"${functionId(COMMANDS)}"`),
+    );
+    expect(toCommands).toHaveLength(3);
+    for (const method of toCommands) {
+      expect(method.Properties).toMatchObject({
+        HttpMethod: 'POST',
+        RequestValidatorId: expect.anything(),
+        RequestModels: { 'application/json': expect.anything() },
+      });
+    }
+    const pathParts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map(
+      (resource) => resource.Properties.PathPart,
+    );
+    expect(pathParts).toEqual(expect.arrayContaining(['cqrs', 'pay', 'cancel', '{customerId}', 'summary']));
+    for (const [name, schema] of [
+      ['CqrsPlaceOrder', placeOrderJsonSchema],
+      ['CqrsPayOrder', payOrderJsonSchema],
+      ['CqrsCancelOrder', cancelOrderJsonSchema],
+    ] as const) {
+      template.hasResourceProperties('AWS::ApiGateway::Model', { Name: name, Schema: schema });
+    }
+  });
+
+  it('exports the table names and the failure queue the rebuild command and the tests use', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'CqrsEventLogTableName',
+        'CqrsOrderViewsTableName',
+        'CqrsCustomerOrdersTableName',
+        'CqrsProjectorFailuresQueueUrl',
+      ]),
+    );
   });
 });
