@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -6,7 +7,7 @@ import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
 
 /** Client settings for the target: the local cloud's emulator endpoint, or the default chain elsewhere. */
-function clientConfig(service: 'SQS' | 'KINESIS' | 'S3') {
+function clientConfig(service: 'SQS' | 'KINESIS' | 'S3' | 'DYNAMODB') {
   const target = inject('target');
   const endpoint = target.endpoints[`AWS_ENDPOINT_URL_${service}`];
   return target.name === 'local' && endpoint
@@ -27,4 +28,9 @@ export function kinesisClient(): KinesisClient {
 /** An S3 client for the target. */
 export function s3Client(): S3Client {
   return new S3Client(clientConfig('S3'));
+}
+
+/** A DynamoDB client for the target, for tests that read or damage a table directly. */
+export function dynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient(clientConfig('DYNAMODB'));
 }
