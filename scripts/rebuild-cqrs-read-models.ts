@@ -177,7 +177,13 @@ async function main(): Promise<void> {
 
 async function localClientConfig(outputsFile: string) {
   const endpointsFile = path.join(path.dirname(outputsFile), 'endpoints.json');
-  const endpoints = JSON.parse(await readFile(endpointsFile, 'utf8')) as Record<string, string>;
+  const endpoints = JSON.parse(
+    await readFile(endpointsFile, 'utf8').catch(() => {
+      throw new Error(
+        `${outputsFile} names the local cloud, but ${endpointsFile} cannot be read: is it running?`,
+      );
+    }),
+  ) as Record<string, string>;
   const endpoint = endpoints.AWS_ENDPOINT_URL_DYNAMODB;
   if (!endpoint) {
     throw new Error(`${endpointsFile} has no AWS_ENDPOINT_URL_DYNAMODB: is the local cloud running?`);
