@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -138,6 +139,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     const emulatorEndpoints: Record<string, string> = {};
     let dynamoDb: DynamoDBClient | undefined;
+    let dynamoDbStreams: DynamoDBStreamsClient | undefined;
     if (types.has('AWS::DynamoDB::Table')) {
       log('Starting DynamoDB Local');
       const emulator: RunningEmulator = await startDynamoDbLocal({
@@ -152,6 +154,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         credentials: LOCAL_CREDENTIALS,
       });
       stoppers.push(async () => dynamoDb?.destroy());
+      dynamoDbStreams = new DynamoDBStreamsClient({
+        endpoint: emulator.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      stoppers.push(async () => dynamoDbStreams?.destroy());
     }
 
     let fauxqs: { sqs: SQSClient; s3: S3Client; endpoint: string } | undefined;
@@ -270,6 +278,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           invoker: host,
           sqs: fauxqs ? { client: fauxqs.sqs, endpoint: fauxqs.endpoint } : undefined,
           kinesis,
+          dynamoDbStreams,
           // Event sources stop before the functions they feed (stoppers run last first).
           onStarted: (source) => stoppers.push(() => source.stop()),
           log: (line) => output('event-sources', line),

@@ -57,11 +57,14 @@ export function tableProvider(client: DynamoDBClient): ResourceProvider {
         );
       }
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const arn = `arn:aws:dynamodb:${request.region}:${request.accountId}:table/${tableName}`;
       return {
         physicalId: tableName,
         attributes: {
-          Arn: `arn:aws:dynamodb:${request.region}:${request.accountId}:table/${tableName}`,
-          ...(Table?.LatestStreamArn ? { StreamArn: Table.LatestStreamArn } : {}),
+          Arn: arn,
+          // DynamoDB Local names streams in its own region and account (ddblocal, 000000000000); templates and
+          // events see the ARN AWS would give, with the same stream label.
+          ...(Table?.LatestStreamLabel ? { StreamArn: `${arn}/stream/${Table.LatestStreamLabel}` } : {}),
         },
       };
     },

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TemplateError } from '../cloudformation/template-error.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import { DynamoDbStreamShardReader } from '../dynamodb/dynamodb-stream-shard-reader.ts';
 import { KinesisShardReader } from '../kinesis/kinesis-shard-reader.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 import { localQueueUrl } from '../sqs/queue-provider.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
-import { type StartPosition, StreamEventSource } from './stream-event-source.ts';
+import { type ShardReader, type StartPosition, StreamEventSource } from './stream-event-source.ts';
 
 /** Concurrent batches per SQS mapping without `ScalingConfig`: a laptop-sized stand-in for Lambda's scaling. */
 const DEFAULT_SQS_CONCURRENCY = 2;
@@ -18,13 +20,15 @@ export interface EventSourceMappingProviderOptions {
   readonly sqs?: { readonly client: SQSClient; readonly endpoint: string };
   /** kinesis-mock, when the template has streams. */
   readonly kinesis?: KinesisClient;
+  /** DynamoDB Local's Streams API, when the template has tables. */
+  readonly dynamoDbStreams?: DynamoDBStreamsClient;
   /** Called with each started event source, so the local cloud can stop it. */
   readonly onStarted: (source: { stop(): Promise<void> }) => void;
   readonly log?: (line: string) => void;
 }
 
 /**
- * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues and Kinesis streams. Settings are checked as the Lambda API
+ * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues, Kinesis streams and DynamoDB streams. Settings are checked as the Lambda API
  * checks them. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
  */
 export function eventSourceMappingProvider(options: EventSourceMappingProviderOptions): ResourceProvider {
@@ -36,7 +40,24 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
       const [, , service, region = request.region, accountId = request.accountId, name = ''] =
         sourceArn.split(':');
       if (service === 'kinesis') {
-        return createKinesisSource(request, options, where);
+        if (!options.kinesis) {
+          throw new TemplateError(`${where}: the stream ${sourceArn} is not on the local cloud`);
+        }
+        // The role ARN is not known here; the event names one of the function's shape.
+        const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${String(p.FunctionName).split(':').pop()}`;
+        const reader = new KinesisShardReader(options.kinesis, sourceArn, request.region, invokeIdentityArn);
+        return createStreamSource(request, options, where, reader);
+      }
+      if (service === 'dynamodb') {
+        if (!options.dynamoDbStreams || !/:table\/[^/]+\/stream\//.test(sourceArn)) {
+          throw new TemplateError(`${where}: ${sourceArn} is not the stream of a table on the local cloud`);
+        }
+        // DynamoDB Streams has no AT_TIMESTAMP iterator, and Lambda refuses it for DynamoDB sources.
+        if (p.StartingPosition === 'AT_TIMESTAMP') {
+          throw new TemplateError(`${where}: StartingPosition AT_TIMESTAMP is only for Kinesis streams`);
+        }
+        const reader = new DynamoDbStreamShardReader(options.dynamoDbStreams, sourceArn, request.region);
+        return createStreamSource(request, options, where, reader);
       }
       if (service !== 'sqs') {
         throw new TemplateError(
@@ -142,18 +163,16 @@ function checkedStreamSettings(p: Readonly<Record<string, unknown>>, where: stri
   return { batchSize, window, retries, age, startingPosition };
 }
 
-async function createKinesisSource(
+/** A Kinesis or DynamoDB Streams event source: the settings are the same, only the reader differs. */
+async function createStreamSource(
   request: CreateRequest,
   options: EventSourceMappingProviderOptions,
   where: string,
+  reader: ShardReader,
 ): Promise<CreatedResource> {
   const p = request.properties;
-  if (!options.kinesis) {
-    throw new TemplateError(`${where}: the stream ${String(p.EventSourceArn)} is not on the local cloud`);
-  }
   const settings = checkedStreamSettings(p, where);
-  const functionName = String(p.FunctionName);
-  const functionArn = functionArnOf(functionName, request);
+  const functionArn = functionArnOf(String(p.FunctionName), request);
   const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
     ?.Destination;
   let onFailure: ((record: object) => Promise<void>) | undefined;
@@ -189,13 +208,7 @@ async function createKinesisSource(
         ),
         onFailure,
       },
-      // The role ARN is not known here; the event names one of the function's shape.
-      new KinesisShardReader(
-        options.kinesis,
-        String(p.EventSourceArn),
-        request.region,
-        `arn:aws:iam::${request.accountId}:role/${functionName.split(':').pop()}`,
-      ),
+      reader,
       options.invoker,
       options.log,
     );

@@ -15,12 +15,18 @@ export interface ShardRecord {
   readonly eventRecord: unknown;
 }
 
+/** A shard, and the shard it was split or rolled over from, if any. */
+export interface ShardInfo {
+  readonly shardId: string;
+  readonly parentShardId?: string;
+}
+
 /** What the poller needs from a stream service; Kinesis and DynamoDB Streams each implement it. */
 export interface ShardReader {
   readonly streamArn: string;
   /** `KinesisBatchInfo` or `DDBStreamBatchInfo`: the key of the batch description in on-failure records. */
   readonly batchInfoKey: 'KinesisBatchInfo' | 'DDBStreamBatchInfo';
-  listShards(): Promise<string[]>;
+  listShards(): Promise<ShardInfo[]>;
   shardIterator(shardId: string, start: StartPosition): Promise<string | undefined>;
   getRecords(
     shardId: string,
@@ -47,6 +53,8 @@ export interface StreamEventSourceSettings {
 
 /** Pause between reads of an idle shard: Lambda polls each shard about once a second. */
 const IDLE_POLL_MS = 250;
+/** How often the stream is asked for new shards (resharding, DynamoDB's shard rollover). */
+const SHARD_DISCOVERY_MS = 5_000;
 
 /**
  * Reads every shard of a stream in order, one batch in flight per shard, and invokes a function with batches,
@@ -60,10 +68,15 @@ const IDLE_POLL_MS = 250;
  *   does not count as a retry), down to single records.
  * - Past MaximumRetryAttempts, or once a record is older than MaximumRecordAgeInSeconds, the batch's
  *   description (shard, sequence range), not its records, goes to the on-failure destination and reading moves on.
+ * - New shards are looked for every few seconds and when a shard closes; a child shard is read only once its
+ *   parent has been read to its end, so a partition key's records stay in order across a split or rollover.
  */
 export class StreamEventSource {
   private readonly abort = new AbortController();
   private readonly readers: Array<Promise<void>> = [];
+  private readonly shardsStarted = new Set<string>();
+  private readonly shardsFinished = new Set<string>();
+  private discovery: Promise<void> | undefined;
 
   constructor(
     private readonly settings: StreamEventSourceSettings,
@@ -72,16 +85,43 @@ export class StreamEventSource {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
-  /** Starts one reader per shard. */
+  /** Starts one reader per shard that has no unfinished parent, then keeps looking for new shards. */
   async start(): Promise<void> {
-    for (const shardId of await this.reader.listShards()) {
-      this.readers.push(this.readShard(shardId));
-    }
+    await this.discoverShards();
+    this.discovery = this.discoverPeriodically();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
+    await this.discovery;
     await Promise.allSettled(this.readers);
+  }
+
+  private async discoverShards(): Promise<void> {
+    const shards = await this.reader.listShards();
+    const listed = new Set(shards.map((shard) => shard.shardId));
+    for (const { shardId, parentShardId } of shards) {
+      // A parent no longer listed (trimmed past the retention period) has nothing left to wait for.
+      const waitsForParent =
+        parentShardId !== undefined && listed.has(parentShardId) && !this.shardsFinished.has(parentShardId);
+      if (!this.stopped && !this.shardsStarted.has(shardId) && !waitsForParent) {
+        this.shardsStarted.add(shardId);
+        this.readers.push(this.readShard(shardId));
+      }
+    }
+  }
+
+  private async discoverPeriodically(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(SHARD_DISCOVERY_MS, this.abort.signal);
+      await this.discoverShards().catch((error: unknown) => this.logDiscoveryError(error));
+    }
+  }
+
+  private logDiscoveryError(error: unknown): void {
+    if (!this.stopped) {
+      this.log(`listing the shards of ${this.reader.streamArn} failed: ${(error as Error).message}`);
+    }
   }
 
   private get stopped(): boolean {
@@ -116,6 +156,11 @@ export class StreamEventSource {
           pending = pending.slice(batch.length);
           await this.deliver(shardId, batch, 0);
         }
+      }
+      if (!this.stopped) {
+        // Read to its end (a closed shard): its children may start now.
+        this.shardsFinished.add(shardId);
+        await this.discoverShards().catch((error: unknown) => this.logDiscoveryError(error));
       }
     } catch (error) {
       if (!this.stopped) {
@@ -244,6 +289,15 @@ export function firstReportedFailure(payload: string, batch: readonly ShardRecor
   return lowest;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
+  });
 }

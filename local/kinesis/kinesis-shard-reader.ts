@@ -5,7 +5,12 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { ShardReader, ShardRecord, StartPosition } from '../event-sources/stream-event-source.ts';
+import type {
+  ShardInfo,
+  ShardReader,
+  ShardRecord,
+  StartPosition,
+} from '../event-sources/stream-event-source.ts';
 
 /** Reads a Kinesis stream's shards for the stream event source, and shapes records as Lambda's Kinesis event. */
 export class KinesisShardReader implements ShardReader {
@@ -22,9 +27,22 @@ export class KinesisShardReader implements ShardReader {
     return this.streamArn.split('/').pop() ?? '';
   }
 
-  async listShards(): Promise<string[]> {
-    const { Shards = [] } = await this.client.send(new ListShardsCommand({ StreamName: this.streamName }));
-    return Shards.map((shard) => shard.ShardId ?? '').filter(Boolean);
+  async listShards(): Promise<ShardInfo[]> {
+    const shards: ShardInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      // With NextToken, ListShards must not name the stream.
+      const page = await this.client.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.streamName }),
+      );
+      for (const shard of page.Shards ?? []) {
+        if (shard.ShardId) {
+          shards.push({ shardId: shard.ShardId, parentShardId: shard.ParentShardId });
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
   }
 
   async shardIterator(shardId: string, start: StartPosition): Promise<string | undefined> {

@@ -1,0 +1,158 @@
+import {
+  type AttributeValue,
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListStreamsCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type {
+  ShardInfo,
+  ShardReader,
+  ShardRecord,
+  StartPosition,
+} from '../event-sources/stream-event-source.ts';
+
+/** An attribute value as DynamoDB's JSON wire format (and so Lambda's event) carries it: binaries in base64. */
+type WireAttributeValue = Record<string, unknown>;
+
+/**
+ * Reads a table's DynamoDB stream on DynamoDB Local for the stream event source, and shapes records as Lambda's
+ * DynamoDB event. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+ * The template knows the stream by the ARN the table provider gave it (the local cloud's region and account);
+ * DynamoDB Local names it with its own (`ddblocal`, `000000000000`): the table name and stream label match them up.
+ */
+export class DynamoDbStreamShardReader implements ShardReader {
+  readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
+  private emulatorArn: Promise<string> | undefined;
+
+  constructor(
+    private readonly client: DynamoDBStreamsClient,
+    readonly streamArn: string,
+    private readonly region: string,
+  ) {}
+
+  /** The stream's ARN on DynamoDB Local. */
+  private localArn(): Promise<string> {
+    this.emulatorArn ??= (async () => {
+      const match = /:table\/([^/]+)\/stream\/(.+)$/.exec(this.streamArn);
+      if (!match) {
+        throw new Error(`${this.streamArn} is not a DynamoDB stream ARN`);
+      }
+      const [, tableName, label] = match;
+      const { Streams = [] } = await this.client.send(new ListStreamsCommand({ TableName: tableName }));
+      const stream = Streams.find((candidate) => candidate.StreamLabel === label);
+      if (!stream?.StreamArn) {
+        throw new Error(`The table ${tableName} has no stream labelled ${label} on DynamoDB Local`);
+      }
+      return stream.StreamArn;
+    })();
+    return this.emulatorArn;
+  }
+
+  async listShards(): Promise<ShardInfo[]> {
+    const streamArn = await this.localArn();
+    const shards: ShardInfo[] = [];
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await this.client.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+      );
+      for (const shard of StreamDescription?.Shards ?? []) {
+        if (shard.ShardId) {
+          shards.push({ shardId: shard.ShardId, parentShardId: shard.ParentShardId });
+        }
+      }
+      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+    return shards;
+  }
+
+  async shardIterator(shardId: string, start: StartPosition): Promise<string | undefined> {
+    if (start.type === 'AT_TIMESTAMP') {
+      throw new Error('DynamoDB Streams has no AT_TIMESTAMP iterator');
+    }
+    const { ShardIterator } = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: await this.localArn(),
+        ShardId: shardId,
+        ShardIteratorType: start.type,
+        ...(start.type === 'AFTER_SEQUENCE_NUMBER' ? { SequenceNumber: start.sequenceNumber } : {}),
+      }),
+    );
+    return ShardIterator;
+  }
+
+  async getRecords(
+    _shardId: string,
+    iterator: string,
+    limit: number,
+  ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
+    // GetRecords takes at most 1,000 records.
+    const { Records = [], NextShardIterator } = await this.client.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, 1_000) }),
+    );
+    return {
+      nextIterator: NextShardIterator,
+      records: Records.map((record) => {
+        const stream = record.dynamodb ?? {};
+        const arrival = stream.ApproximateCreationDateTime ?? new Date();
+        const sequenceNumber = stream.SequenceNumber ?? '';
+        const image = (item: Record<string, AttributeValue> | undefined) => item && wireItem(item);
+        const eventRecord: DynamoDBRecord = {
+          eventID: record.eventID,
+          eventName: record.eventName,
+          eventVersion: record.eventVersion ?? '1.1',
+          eventSource: 'aws:dynamodb',
+          awsRegion: this.region,
+          dynamodb: {
+            // Epoch seconds in Lambda's event, where the Streams API has a timestamp.
+            ApproximateCreationDateTime: Math.floor(arrival.getTime() / 1000),
+            Keys: image(stream.Keys),
+            ...(stream.NewImage ? { NewImage: image(stream.NewImage) } : {}),
+            ...(stream.OldImage ? { OldImage: image(stream.OldImage) } : {}),
+            SequenceNumber: sequenceNumber,
+            SizeBytes: stream.SizeBytes,
+            StreamViewType: stream.StreamViewType,
+          } as DynamoDBRecord['dynamodb'],
+          eventSourceARN: this.streamArn,
+          // Only TTL deletions carry a user identity (the DynamoDB service).
+          ...(record.userIdentity
+            ? {
+                userIdentity: {
+                  type: record.userIdentity.Type,
+                  principalId: record.userIdentity.PrincipalId,
+                },
+              }
+            : {}),
+        };
+        return { sequenceNumber, arrival, eventRecord };
+      }),
+    };
+  }
+}
+
+/** An item in DynamoDB JSON as it goes over the wire. */
+function wireItem(item: Record<string, AttributeValue>): Record<string, WireAttributeValue> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, wireValue(value)]));
+}
+
+function wireValue(value: AttributeValue): WireAttributeValue {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  if (value.B !== undefined) {
+    return { B: base64(value.B) };
+  }
+  if (value.BS !== undefined) {
+    return { BS: value.BS.map(base64) };
+  }
+  if (value.M !== undefined) {
+    return { M: wireItem(value.M) };
+  }
+  if (value.L !== undefined) {
+    return { L: value.L.map(wireValue) };
+  }
+  // S, N, BOOL, NULL, SS and NS are the same on the wire and in the SDK.
+  const { $unknown: _, ...known } = value as AttributeValue & { $unknown?: unknown };
+  return known as WireAttributeValue;
+}

@@ -1,0 +1,327 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../../../local/cloud.ts';
+import { TemplateError } from '../../../local/cloudformation/template-error.ts';
+import { eventSourceMappingProvider } from '../../../local/event-sources/event-source-mapping-provider.ts';
+import {
+  type ShardInfo,
+  type ShardReader,
+  type ShardRecord,
+  StreamEventSource,
+} from '../../../local/event-sources/stream-event-source.ts';
+import type { FunctionInvoker } from '../../../local/lambda/types.ts';
+import { writeAssembly } from '../../helpers/assembly.ts';
+import { eventually } from '../../helpers/eventually.ts';
+
+// Throws for any batch holding an item marked poison; otherwise appends the batch's records, in order.
+const CONSUMER = `
+import { appendFileSync } from 'node:fs';
+export const handler = async (event) => {
+  if (event.Records.some((record) => record.dynamodb.NewImage?.poison)) throw new Error('cannot apply a poison item');
+  appendFileSync(process.env.RECORD_FILE, event.Records.map((record) => JSON.stringify(record)).join('\\n') + '\\n');
+};`;
+
+function template(recordFile: string): object {
+  return {
+    Resources: {
+      Items: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        },
+      },
+      Failures: { Type: 'AWS::SQS::Queue' },
+      Consumer: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { S3Bucket: 'cdk-assets', S3Key: 'consumer.zip' },
+          Handler: 'index.handler',
+          Runtime: 'nodejs22.x',
+          Role: 'arn:aws:iam::000000000000:role/consumer',
+          Environment: { Variables: { RECORD_FILE: recordFile } },
+        },
+      },
+      ConsumerSource: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['Items', 'StreamArn'] },
+          FunctionName: { Ref: 'Consumer' },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 10,
+          BisectBatchOnFunctionError: true,
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['Failures', 'Arn'] } } },
+        },
+      },
+    },
+    Outputs: {
+      TableName: { Value: { Ref: 'Items' } },
+      StreamArn: { Value: { 'Fn::GetAtt': ['Items', 'StreamArn'] } },
+      FailuresUrl: { Value: { Ref: 'Failures' } },
+    },
+  };
+}
+
+interface StreamRecord {
+  eventName: string;
+  eventSource: string;
+  eventSourceARN: string;
+  awsRegion: string;
+  dynamodb: {
+    Keys: Record<string, unknown>;
+    NewImage?: Record<string, Record<string, unknown>>;
+    OldImage?: Record<string, Record<string, unknown>>;
+    SequenceNumber: string;
+    ApproximateCreationDateTime: number;
+    StreamViewType: string;
+  };
+}
+
+describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 90_000 }, () => {
+  let directory: string;
+  let recordFile: string;
+  let cloud: LocalCloud;
+  let outputs: Record<string, string>;
+  let dynamodb: DynamoDBClient;
+
+  beforeAll(async () => {
+    recordFile = path.join(await mkdtemp(path.join(tmpdir(), 'ddb-stream-')), 'processed.jsonl');
+    directory = await writeAssembly('Tables', template(recordFile), { consumer: { 'index.mjs': CONSUMER } });
+    cloud = await startLocalCloud({
+      assemblyDirectory: directory,
+      stateDirectory: path.join(directory, 'state'),
+      port: 0,
+    });
+    outputs = cloud.outputs.Tables as Record<string, string>;
+    dynamodb = new DynamoDBClient({
+      endpoint: String(cloud.emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB),
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    await cloud?.stop();
+    await rm(directory, { recursive: true, force: true });
+    await rm(path.dirname(recordFile), { recursive: true, force: true });
+  });
+
+  const processed = async (count: number): Promise<StreamRecord[]> =>
+    eventually(
+      async () => {
+        const lines = (await readFile(recordFile, 'utf8').catch(() => ''))
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as StreamRecord);
+        return lines.length >= count ? lines : undefined;
+      },
+      { timeoutMs: 40_000, what: `${count} processed records` },
+    );
+
+  it('gives the table a stream ARN in the local region and account, as AWS would', () => {
+    expect(outputs.StreamArn).toMatch(
+      new RegExp(`^arn:aws:dynamodb:${LOCAL_REGION}:000000000000:table/${outputs.TableName}/stream/.+`),
+    );
+  });
+
+  it('delivers INSERT, MODIFY and REMOVE in order with Lambda’s record shape, then bisects to a poison item', async () => {
+    const table = outputs.TableName;
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { id: { S: 'a' }, count: { N: '1' }, blob: { B: new Uint8Array([1, 2, 3]) } },
+      }),
+    );
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { id: { S: 'a' } },
+        UpdateExpression: 'SET #count = :two',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':two': { N: '2' } },
+      }),
+    );
+    await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { id: { S: 'a' } } }));
+    const [insert, modify, remove] = await processed(3);
+    expect([insert, modify, remove].map((record) => record?.eventName)).toEqual([
+      'INSERT',
+      'MODIFY',
+      'REMOVE',
+    ]);
+    expect(insert).toMatchObject({
+      eventSource: 'aws:dynamodb',
+      eventSourceARN: outputs.StreamArn,
+      awsRegion: LOCAL_REGION,
+      dynamodb: {
+        Keys: { id: { S: 'a' } },
+        NewImage: { id: { S: 'a' }, count: { N: '1' }, blob: { B: 'AQID' } },
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    });
+    expect(insert?.dynamodb).not.toHaveProperty('OldImage');
+    expect(typeof insert?.dynamodb.ApproximateCreationDateTime).toBe('number');
+    expect(modify?.dynamodb.OldImage?.count).toEqual({ N: '1' });
+    expect(modify?.dynamodb.NewImage?.count).toEqual({ N: '2' });
+    expect(remove?.dynamodb).not.toHaveProperty('NewImage');
+
+    // Twelve more items, the fifth poisoned: the batch is bisected down to it, retried twice, then given up.
+    for (let index = 0; index < 12; index++) {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { id: { S: `item-${index}` }, ...(index === 4 ? { poison: { BOOL: true } } : {}) },
+        }),
+      );
+    }
+    const sqs = new SQSClient({
+      endpoint: new URL(outputs.FailuresUrl as string).origin,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const failure = await eventually(
+      async () => {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: outputs.FailuresUrl, WaitTimeSeconds: 1 }),
+        );
+        return Messages?.[0];
+      },
+      { timeoutMs: 40_000, what: 'the on-failure record' },
+    );
+    sqs.destroy();
+    const all = await processed(3 + 11);
+    const record = JSON.parse(String(failure.Body));
+    expect(record.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 3,
+    });
+    expect(record.DDBStreamBatchInfo).toMatchObject({ batchSize: 1, streamArn: outputs.StreamArn });
+    expect(record.DDBStreamBatchInfo.startSequenceNumber).toBe(record.DDBStreamBatchInfo.endSequenceNumber);
+    expect(all.map((line) => line.dynamodb.Keys.id)).not.toContainEqual({ S: 'item-4' });
+    expect(all.filter((line) => line.eventName === 'INSERT')).toHaveLength(12);
+    const sequences = all.map((line) => BigInt(line.dynamodb.SequenceNumber));
+    expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(BigInt(record.DDBStreamBatchInfo.startSequenceNumber)).toBeGreaterThan(sequences[6] as bigint);
+  });
+});
+
+describe('stream settings Lambda refuses for DynamoDB sources', () => {
+  const provider = eventSourceMappingProvider({
+    invoker: {} as FunctionInvoker,
+    dynamoDbStreams: {} as never,
+    onStarted: () => {},
+  });
+  const create = (properties: Record<string, unknown>) =>
+    provider.create({
+      logicalId: 'Source',
+      stackName: 'Tables',
+      region: LOCAL_REGION,
+      accountId: '000000000000',
+      properties: {
+        EventSourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/2026-11-22T00:00:00.000',
+        FunctionName: 'consumer',
+        ...properties,
+      },
+    } as never);
+
+  it.each([
+    [{ StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1 }, /AT_TIMESTAMP is only for Kinesis/],
+    [{ StartingPosition: 'TRIM_HORIZON', FilterCriteria: { Filters: [] } }, /FilterCriteria/],
+    [{ StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 60 }, /TumblingWindowInSeconds/],
+    [{ StartingPosition: 'TRIM_HORIZON', BatchSize: 10_001 }, /BatchSize/],
+    [{}, /StartingPosition/],
+  ])('refuses %o', async (properties, message) => {
+    await expect(create(properties)).rejects.toThrow(TemplateError);
+    await expect(create(properties)).rejects.toThrow(message);
+  });
+});
+
+describe('shard lineage', () => {
+  /** A stream whose parent shard holds two records then closes; its child appears later with one record. */
+  class SplittingStream implements ShardReader {
+    readonly streamArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/label';
+    readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
+    childListed = false;
+    parentReads = 0;
+
+    async listShards(): Promise<ShardInfo[]> {
+      return [
+        { shardId: 'parent' },
+        ...(this.childListed ? [{ shardId: 'child', parentShardId: 'parent' }] : []),
+      ];
+    }
+
+    async shardIterator(shardId: string): Promise<string> {
+      return `${shardId}:0`;
+    }
+
+    async getRecords(
+      shardId: string,
+      iterator: string,
+    ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
+      const record = (sequenceNumber: string) => ({
+        sequenceNumber,
+        arrival: new Date(),
+        eventRecord: { sequenceNumber },
+      });
+      if (shardId === 'child') {
+        return iterator.endsWith(':0')
+          ? { records: [record('3')], nextIterator: 'child:1' }
+          : { records: [], nextIterator: 'child:1' };
+      }
+      this.parentReads++;
+      // The child is listed before its parent is read to its end: it must wait.
+      this.childListed = true;
+      if (this.parentReads === 1) {
+        return { records: [record('1')], nextIterator: 'parent:1' };
+      }
+      if (this.parentReads === 2) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { records: [record('2')], nextIterator: 'parent:2' };
+      }
+      return { records: [], nextIterator: undefined };
+    }
+  }
+
+  it('reads a child shard only after its parent is read to its end', async () => {
+    const delivered: string[] = [];
+    const invoker = {
+      invoke: async (_arn: string, payload: string) => {
+        delivered.push(
+          ...JSON.parse(payload).Records.map((record: { sequenceNumber: string }) => record.sequenceNumber),
+        );
+        return { status: 'succeeded', payload: 'null' };
+      },
+    } as unknown as FunctionInvoker;
+    const source = new StreamEventSource(
+      {
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer',
+        batchSize: 1,
+        maximumBatchingWindowSeconds: 0,
+        startingPosition: { type: 'TRIM_HORIZON' },
+        bisectBatchOnFunctionError: false,
+        maximumRetryAttempts: 0,
+        maximumRecordAgeSeconds: -1,
+        reportBatchItemFailures: false,
+      },
+      new SplittingStream(),
+      invoker,
+    );
+    await source.start();
+    await eventually(async () => (delivered.length === 3 ? true : undefined), { what: 'three records' });
+    await source.stop();
+    expect(delivered).toEqual(['1', '2', '3']);
+  });
+});
