@@ -80,7 +80,17 @@ export interface SharedOrder {
   readonly orderId: string;
   readonly version: number;
   readonly order: OrderFields & { readonly createdAt: string; readonly updatedAt: string };
-  readonly invoice: (InvoiceFields & { readonly updatedAt: string }) | null;
+  readonly invoice: (InvoiceInput & { readonly updatedAt: string }) | null;
+}
+
+/** The invoice as clients send and see it: the names of the request body, not the table's. */
+export function invoiceView(fields: InvoiceFields): InvoiceInput {
+  return {
+    invoiceNumber: fields.invoiceNumber,
+    status: fields.invoiceStatus,
+    amountCents: fields.invoiceAmountCents,
+    dueOn: fields.invoiceDueOn,
+  };
 }
 
 /** Parses the orders application's body into priced order fields; throws `ValidationError`. */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { OrderNotFoundError, PreconditionFailedError } from '../domain/errors.ts';
 import { requireOrderId } from '../domain/order.ts';
-import { entityTag, parseInvoiceFields, versionsFromIfMatch } from '../domain/shared-order.ts';
+import { entityTag, invoiceView, parseInvoiceFields, versionsFromIfMatch } from '../domain/shared-order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { AccountingAppTable } from '../shared/dynamodb-shared-orders.ts';
 import { header, jsonBodyText, ok, withHeaders } from '../shared/http.ts';
@@ -32,7 +32,7 @@ export const makeHandler = ({ table, now = () => new Date() }: PatchInvoiceDepen
         `Order ${orderId} changed since that version was read; GET it again and reapply the invoice.`,
       );
     }
-    return withHeaders(ok({ orderId, version: outcome.version, invoice }), {
+    return withHeaders(ok({ orderId, version: outcome.version, invoice: invoiceView(invoice) }), {
       ETag: entityTag(outcome.version),
     });
   });

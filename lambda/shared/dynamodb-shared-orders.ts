@@ -1,6 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { InvoiceFields, OrderFields, SharedOrder } from '../domain/shared-order.ts';
+import {
+  type InvoiceFields,
+  invoiceView,
+  type OrderFields,
+  type SharedOrder,
+} from '../domain/shared-order.ts';
 import { documentClient } from './dynamodb.ts';
 
 /** What a conditional write came to. */
@@ -154,10 +159,12 @@ export function toSharedOrder(item: Readonly<Record<string, unknown>>): SharedOr
       item.invoiceNumber === undefined
         ? null
         : {
-            invoiceNumber: String(item.invoiceNumber),
-            invoiceStatus: item.invoiceStatus as InvoiceFields['invoiceStatus'],
-            invoiceAmountCents: Number(item.invoiceAmountCents),
-            invoiceDueOn: String(item.invoiceDueOn),
+            ...invoiceView({
+              invoiceNumber: String(item.invoiceNumber),
+              invoiceStatus: item.invoiceStatus as InvoiceFields['invoiceStatus'],
+              invoiceAmountCents: Number(item.invoiceAmountCents),
+              invoiceDueOn: String(item.invoiceDueOn),
+            }),
             updatedAt: String(item.invoiceUpdatedAt),
           },
   };

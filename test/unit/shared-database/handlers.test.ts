@@ -162,7 +162,7 @@ describe('PATCH /shared/orders/{orderId}/invoice', () => {
     const response = await patch(table, { 'If-Match': '"1"' });
     expect(response.statusCode).toBe(200);
     expect(response.headers?.ETag).toBe('"2"');
-    expect(JSON.parse(response.body)).toMatchObject({ version: 2, invoice: { invoiceStatus: 'ISSUED' } });
+    expect(JSON.parse(response.body)).toMatchObject({ version: 2, invoice: invoiceBody });
     expect(table.items.get('order-1')).toMatchObject({ invoiceNumber: 'INV-1', totalCents: 3000 });
   });
 
