@@ -17,11 +17,18 @@ import type {
 /** An attribute value as DynamoDB's JSON wire format (and so Lambda's event) carries it: binaries in base64. */
 type WireAttributeValue = Record<string, unknown>;
 
+/** The table and stream label a DynamoDB stream ARN names (`arn:aws:dynamodb:{region}:{account}:table/{name}/stream/{label}`). */
+export function tableStreamOf(streamArn: string): { tableName: string; label: string } | undefined {
+  const match = /^arn:aws[\w-]*:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\/(.+)$/.exec(streamArn);
+  return match ? { tableName: match[1] as string, label: match[2] as string } : undefined;
+}
+
 /**
  * Reads a table's DynamoDB stream on DynamoDB Local for the stream event source, and shapes records as Lambda's
  * DynamoDB event. https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
  * The template knows the stream by the ARN the table provider gave it (the local cloud's region and account);
- * DynamoDB Local names it with its own (`ddblocal`, `000000000000`): the table name and stream label match them up.
+ * DynamoDB Local names it with its own (`ddblocal`, `000000000000`) and answers ResourceNotFound to any other, so
+ * the table name and stream label find its ARN there.
  */
 export class DynamoDbStreamShardReader implements ShardReader {
   readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
@@ -33,22 +40,38 @@ export class DynamoDbStreamShardReader implements ShardReader {
     private readonly region: string,
   ) {}
 
-  /** The stream's ARN on DynamoDB Local. */
+  /** The stream's ARN on DynamoDB Local, looked up once it is found. */
   private localArn(): Promise<string> {
-    this.emulatorArn ??= (async () => {
-      const match = /:table\/([^/]+)\/stream\/(.+)$/.exec(this.streamArn);
-      if (!match) {
-        throw new Error(`${this.streamArn} is not a DynamoDB stream ARN`);
-      }
-      const [, tableName, label] = match;
-      const { Streams = [] } = await this.client.send(new ListStreamsCommand({ TableName: tableName }));
-      const stream = Streams.find((candidate) => candidate.StreamLabel === label);
-      if (!stream?.StreamArn) {
-        throw new Error(`The table ${tableName} has no stream labelled ${label} on DynamoDB Local`);
-      }
-      return stream.StreamArn;
-    })();
+    this.emulatorArn ??= this.findLocalArn().catch((error: unknown) => {
+      // Not remembered: the next read asks again.
+      this.emulatorArn = undefined;
+      throw error;
+    });
     return this.emulatorArn;
+  }
+
+  private async findLocalArn(): Promise<string> {
+    const names = tableStreamOf(this.streamArn);
+    if (!names) {
+      throw new Error(`${this.streamArn} is not a DynamoDB stream ARN`);
+    }
+    // A table keeps its past streams (one per time its stream was enabled), each with its own label.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_ListStreams.html
+    let exclusiveStartStreamArn: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListStreamsCommand({
+          TableName: names.tableName,
+          ExclusiveStartStreamArn: exclusiveStartStreamArn,
+        }),
+      );
+      const stream = page.Streams?.find((candidate) => candidate.StreamLabel === names.label);
+      if (stream?.StreamArn) {
+        return stream.StreamArn;
+      }
+      exclusiveStartStreamArn = page.LastEvaluatedStreamArn;
+    } while (exclusiveStartStreamArn);
+    throw new Error(`The table ${names.tableName} has no stream labelled ${names.label} on DynamoDB Local`);
   }
 
   async listShards(): Promise<ShardInfo[]> {
@@ -70,6 +93,7 @@ export class DynamoDbStreamShardReader implements ShardReader {
   }
 
   async shardIterator(shardId: string, start: StartPosition): Promise<string | undefined> {
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html
     if (start.type === 'AT_TIMESTAMP') {
       throw new Error('DynamoDB Streams has no AT_TIMESTAMP iterator');
     }
@@ -89,7 +113,8 @@ export class DynamoDbStreamShardReader implements ShardReader {
     iterator: string,
     limit: number,
   ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
-    // GetRecords takes at most 1,000 records.
+    // GetRecords returns at most 1,000 records.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetRecords.html
     const { Records = [], NextShardIterator } = await this.client.send(
       new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, 1_000) }),
     );
@@ -105,9 +130,11 @@ export class DynamoDbStreamShardReader implements ShardReader {
           eventName: record.eventName,
           eventVersion: record.eventVersion ?? '1.1',
           eventSource: 'aws:dynamodb',
+          // DynamoDB Local answers `ddblocal`; the event names the region the table is in.
           awsRegion: this.region,
           dynamodb: {
-            // Epoch seconds in Lambda's event, where the Streams API has a timestamp.
+            // Epoch seconds in Lambda's event, where the SDK gives a Date (DynamoDB Local's are whole minutes).
+            // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html
             ApproximateCreationDateTime: Math.floor(arrival.getTime() / 1000),
             Keys: image(stream.Keys),
             ...(stream.NewImage ? { NewImage: image(stream.NewImage) } : {}),
@@ -117,7 +144,8 @@ export class DynamoDbStreamShardReader implements ShardReader {
             StreamViewType: stream.StreamViewType,
           } as DynamoDBRecord['dynamodb'],
           eventSourceARN: this.streamArn,
-          // Only TTL deletions carry a user identity (the DynamoDB service).
+          // Only TTL deletions carry a user identity (the DynamoDB service), in the wire format's lower-case keys.
+          // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html
           ...(record.userIdentity
             ? {
                 userIdentity: {

@@ -4,7 +4,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TemplateError } from '../cloudformation/template-error.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
-import { DynamoDbStreamShardReader } from '../dynamodb/dynamodb-stream-shard-reader.ts';
+import { DynamoDbStreamShardReader, tableStreamOf } from '../dynamodb/dynamodb-stream-shard-reader.ts';
 import { KinesisShardReader } from '../kinesis/kinesis-shard-reader.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 import { localQueueUrl } from '../sqs/queue-provider.ts';
@@ -13,6 +13,9 @@ import { type ShardReader, type StartPosition, StreamEventSource } from './strea
 
 /** Concurrent batches per SQS mapping without `ScalingConfig`: a laptop-sized stand-in for Lambda's scaling. */
 const DEFAULT_SQS_CONCURRENCY = 2;
+/** DynamoDB Streams has no AT_TIMESTAMP iterator, and Lambda takes AT_TIMESTAMP only from Kinesis (and Kafka, DocumentDB). */
+const KINESIS_STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+const DYNAMODB_STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST'] as const;
 
 export interface EventSourceMappingProviderOptions {
   readonly invoker: FunctionInvoker;
@@ -28,8 +31,9 @@ export interface EventSourceMappingProviderOptions {
 }
 
 /**
- * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues, Kinesis streams and DynamoDB streams. Settings are checked as the Lambda API
- * checks them. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+ * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues, Kinesis streams and DynamoDB streams (on
+ * DynamoDB Local). Settings are checked as the Lambda API checks them; FilterCriteria and tumbling windows are
+ * refused. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
  */
 export function eventSourceMappingProvider(options: EventSourceMappingProviderOptions): ResourceProvider {
   return {
@@ -43,21 +47,19 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
         if (!options.kinesis) {
           throw new TemplateError(`${where}: the stream ${sourceArn} is not on the local cloud`);
         }
+        const settings = checkedStreamSettings(p, where, KINESIS_STARTING_POSITIONS, 'a Kinesis stream');
         // The role ARN is not known here; the event names one of the function's shape.
         const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${String(p.FunctionName).split(':').pop()}`;
         const reader = new KinesisShardReader(options.kinesis, sourceArn, request.region, invokeIdentityArn);
-        return createStreamSource(request, options, where, reader);
+        return createStreamSource(request, options, where, settings, reader);
       }
       if (service === 'dynamodb') {
-        if (!options.dynamoDbStreams || !/:table\/[^/]+\/stream\//.test(sourceArn)) {
+        if (!options.dynamoDbStreams || !tableStreamOf(sourceArn)) {
           throw new TemplateError(`${where}: ${sourceArn} is not the stream of a table on the local cloud`);
         }
-        // DynamoDB Streams has no AT_TIMESTAMP iterator, and Lambda refuses it for DynamoDB sources.
-        if (p.StartingPosition === 'AT_TIMESTAMP') {
-          throw new TemplateError(`${where}: StartingPosition AT_TIMESTAMP is only for Kinesis streams`);
-        }
+        const settings = checkedStreamSettings(p, where, DYNAMODB_STARTING_POSITIONS, 'a DynamoDB stream');
         const reader = new DynamoDbStreamShardReader(options.dynamoDbStreams, sourceArn, request.region);
-        return createStreamSource(request, options, where, reader);
+        return createStreamSource(request, options, where, settings, reader);
       }
       if (service !== 'sqs') {
         throw new TemplateError(
@@ -119,8 +121,22 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
   };
 }
 
-/** Lambda's documented ranges for stream event source settings. */
-function checkedStreamSettings(p: Readonly<Record<string, unknown>>, where: string) {
+/** Stream event source settings, checked against Lambda's documented ranges. */
+interface StreamSettings {
+  readonly batchSize: number;
+  readonly window: number;
+  readonly retries: number;
+  readonly age: number;
+  readonly startingPosition: StartPosition;
+}
+
+/** Lambda's documented ranges for stream event source settings; `source` names the stream kind in errors. */
+function checkedStreamSettings(
+  p: Readonly<Record<string, unknown>>,
+  where: string,
+  startingPositions: readonly string[],
+  source: string,
+): StreamSettings {
   const batchSize = Number(p.BatchSize ?? 100);
   const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
   const retries = Number(p.MaximumRetryAttempts ?? -1);
@@ -153,12 +169,17 @@ function checkedStreamSettings(p: Readonly<Record<string, unknown>>, where: stri
   check(p.FilterCriteria === undefined, 'FilterCriteria is not supported by the local cloud yet');
   const type = String(p.StartingPosition ?? '');
   check(
-    ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(type),
-    `StartingPosition ${type || '(none)'} must be TRIM_HORIZON, LATEST or AT_TIMESTAMP`,
+    startingPositions.includes(type),
+    `StartingPosition ${type || '(none)'} is not one of ${startingPositions.join(', ')} for ${source}`,
+  );
+  const timestamp = Number(p.StartingPositionTimestamp);
+  check(
+    type !== 'AT_TIMESTAMP' || Number.isFinite(timestamp),
+    'StartingPosition AT_TIMESTAMP needs a StartingPositionTimestamp',
   );
   const startingPosition: StartPosition =
     type === 'AT_TIMESTAMP'
-      ? { type, timestamp: new Date(Number(p.StartingPositionTimestamp) * 1000) }
+      ? { type, timestamp: new Date(timestamp * 1000) }
       : { type: type as 'TRIM_HORIZON' | 'LATEST' };
   return { batchSize, window, retries, age, startingPosition };
 }
@@ -168,10 +189,10 @@ async function createStreamSource(
   request: CreateRequest,
   options: EventSourceMappingProviderOptions,
   where: string,
+  settings: StreamSettings,
   reader: ShardReader,
 ): Promise<CreatedResource> {
   const p = request.properties;
-  const settings = checkedStreamSettings(p, where);
   const functionArn = functionArnOf(String(p.FunctionName), request);
   const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
     ?.Destination;

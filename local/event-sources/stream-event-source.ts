@@ -55,6 +55,9 @@ export interface StreamEventSourceSettings {
 const IDLE_POLL_MS = 250;
 /** How often the stream is asked for new shards (resharding, DynamoDB's shard rollover). */
 const SHARD_DISCOVERY_MS = 5_000;
+/** Pauses before a shard whose read failed is read again: doubling from the first to the last. */
+const READ_RETRY_FIRST_MS = 1_000;
+const READ_RETRY_LAST_MS = 30_000;
 
 /**
  * Reads every shard of a stream in order, one batch in flight per shard, and invokes a function with batches,
@@ -70,12 +73,16 @@ const SHARD_DISCOVERY_MS = 5_000;
  *   description (shard, sequence range), not its records, goes to the on-failure destination and reading moves on.
  * - New shards are looked for every few seconds and when a shard closes; a child shard is read only once its
  *   parent has been read to its end, so a partition key's records stay in order across a split or rollover.
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html#Streams.Processing
+ * - A shard whose read fails (an expired iterator, say) is read again after its checkpoint, so no record is skipped.
  */
 export class StreamEventSource {
   private readonly abort = new AbortController();
   private readonly readers: Array<Promise<void>> = [];
   private readonly shardsStarted = new Set<string>();
   private readonly shardsFinished = new Set<string>();
+  /** The shards listed when the mapping started: only those are read from its starting position. */
+  private shardsAtStart: ReadonlySet<string> | undefined;
   private discovery: Promise<void> | undefined;
 
   constructor(
@@ -100,13 +107,19 @@ export class StreamEventSource {
   private async discoverShards(): Promise<void> {
     const shards = await this.reader.listShards();
     const listed = new Set(shards.map((shard) => shard.shardId));
+    this.shardsAtStart ??= listed;
     for (const { shardId, parentShardId } of shards) {
       // A parent no longer listed (trimmed past the retention period) has nothing left to wait for.
       const waitsForParent =
         parentShardId !== undefined && listed.has(parentShardId) && !this.shardsFinished.has(parentShardId);
       if (!this.stopped && !this.shardsStarted.has(shardId) && !waitsForParent) {
         this.shardsStarted.add(shardId);
-        this.readers.push(this.readShard(shardId));
+        // A shard created after the mapping started holds only records written since: all of them are due,
+        // whatever the starting position (LATEST must not skip what a new shard received before it was found).
+        const start: StartPosition = this.shardsAtStart.has(shardId)
+          ? this.settings.startingPosition
+          : { type: 'TRIM_HORIZON' };
+        this.readers.push(this.readShard(shardId, start));
       }
     }
   }
@@ -128,43 +141,68 @@ export class StreamEventSource {
     return this.abort.signal.aborted;
   }
 
-  private async readShard(shardId: string): Promise<void> {
-    try {
-      let iterator = await this.reader.shardIterator(shardId, this.settings.startingPosition);
-      let pending: ShardRecord[] = [];
-      while (!this.stopped && iterator !== undefined) {
-        const windowEnds = Date.now() + this.settings.maximumBatchingWindowSeconds * 1000;
-        while (!this.stopped && iterator !== undefined && pending.length < this.settings.batchSize) {
-          const page = await this.reader.getRecords(
-            shardId,
-            iterator,
-            this.settings.batchSize - pending.length,
+  /** Reads a shard to its end (or until stopped), again from its checkpoint after a failed read. */
+  private async readShard(shardId: string, start: StartPosition): Promise<void> {
+    let position = start;
+    let retryMs = READ_RETRY_FIRST_MS;
+    while (!this.stopped) {
+      try {
+        await this.readShardFrom(shardId, position, (sequenceNumber) => {
+          position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber };
+          retryMs = READ_RETRY_FIRST_MS;
+        });
+        if (!this.stopped) {
+          // Read to its end (a closed shard): its children may start now.
+          this.shardsFinished.add(shardId);
+          await this.discoverShards().catch((error: unknown) => this.logDiscoveryError(error));
+        }
+        return;
+      } catch (error) {
+        if (!this.stopped) {
+          this.log(
+            `reading ${shardId} of ${this.reader.streamArn} failed, reading it again after its checkpoint: ${(error as Error).message}`,
           );
-          pending = [...pending, ...page.records];
-          iterator = page.nextIterator;
-          if (page.records.length === 0) {
-            if (pending.length > 0 && Date.now() >= windowEnds) {
-              break;
-            }
-            await sleep(IDLE_POLL_MS);
-          } else if (Date.now() >= windowEnds) {
+          await sleep(retryMs, this.abort.signal);
+          retryMs = Math.min(retryMs * 2, READ_RETRY_LAST_MS);
+        }
+      }
+    }
+  }
+
+  /** Reads from `start` until the shard ends; `checkpoint` gets the last sequence number of each settled batch. */
+  private async readShardFrom(
+    shardId: string,
+    start: StartPosition,
+    checkpoint: (sequenceNumber: string) => void,
+  ): Promise<void> {
+    let iterator = await this.reader.shardIterator(shardId, start);
+    let pending: ShardRecord[] = [];
+    while (!this.stopped && iterator !== undefined) {
+      const windowEnds = Date.now() + this.settings.maximumBatchingWindowSeconds * 1000;
+      while (!this.stopped && iterator !== undefined && pending.length < this.settings.batchSize) {
+        const page = await this.reader.getRecords(
+          shardId,
+          iterator,
+          this.settings.batchSize - pending.length,
+        );
+        pending = [...pending, ...page.records];
+        iterator = page.nextIterator;
+        if (page.records.length === 0) {
+          if (pending.length > 0 && Date.now() >= windowEnds) {
             break;
           }
-        }
-        if (pending.length > 0 && !this.stopped) {
-          const batch = pending.slice(0, this.settings.batchSize);
-          pending = pending.slice(batch.length);
-          await this.deliver(shardId, batch, 0);
+          await sleep(IDLE_POLL_MS);
+        } else if (Date.now() >= windowEnds) {
+          break;
         }
       }
-      if (!this.stopped) {
-        // Read to its end (a closed shard): its children may start now.
-        this.shardsFinished.add(shardId);
-        await this.discoverShards().catch((error: unknown) => this.logDiscoveryError(error));
-      }
-    } catch (error) {
-      if (!this.stopped) {
-        this.log(`stream reader for ${this.reader.streamArn} stopped: ${(error as Error).message}`);
+      if (pending.length > 0 && !this.stopped) {
+        const batch = pending.slice(0, this.settings.batchSize);
+        pending = pending.slice(batch.length);
+        await this.deliver(shardId, batch, 0);
+        if (!this.stopped) {
+          checkpoint((batch[batch.length - 1] as ShardRecord).sequenceNumber);
+        }
       }
     }
   }

@@ -16,17 +16,23 @@ import {
   type ShardInfo,
   type ShardReader,
   type ShardRecord,
+  type StartPosition,
   StreamEventSource,
 } from '../../../local/event-sources/stream-event-source.ts';
 import type { FunctionInvoker } from '../../../local/lambda/types.ts';
 import { writeAssembly } from '../../helpers/assembly.ts';
 import { eventually } from '../../helpers/eventually.ts';
 
-// Throws for any batch holding an item marked poison; otherwise appends the batch's records, in order.
+// Throws for any batch holding an item marked poison, after noting its sequence number; otherwise appends the
+// batch's records, in order.
 const CONSUMER = `
 import { appendFileSync } from 'node:fs';
 export const handler = async (event) => {
-  if (event.Records.some((record) => record.dynamodb.NewImage?.poison)) throw new Error('cannot apply a poison item');
+  const poison = event.Records.filter((record) => record.dynamodb.NewImage?.poison);
+  if (poison.length > 0) {
+    appendFileSync(process.env.RECORD_FILE + '.poison', poison.map((record) => record.dynamodb.SequenceNumber).join('\\n') + '\\n');
+    throw new Error('cannot apply a poison item');
+  }
   appendFileSync(process.env.RECORD_FILE, event.Records.map((record) => JSON.stringify(record)).join('\\n') + '\\n');
 };`;
 
@@ -75,7 +81,9 @@ function template(recordFile: string): object {
 }
 
 interface StreamRecord {
+  eventID: string;
   eventName: string;
+  eventVersion: string;
   eventSource: string;
   eventSourceARN: string;
   awsRegion: string;
@@ -84,6 +92,7 @@ interface StreamRecord {
     NewImage?: Record<string, Record<string, unknown>>;
     OldImage?: Record<string, Record<string, unknown>>;
     SequenceNumber: string;
+    SizeBytes: number;
     ApproximateCreationDateTime: number;
     StreamViewType: string;
   };
@@ -161,20 +170,27 @@ describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 
       'MODIFY',
       'REMOVE',
     ]);
-    expect(insert).toMatchObject({
-      eventSource: 'aws:dynamodb',
-      eventSourceARN: outputs.StreamArn,
-      awsRegion: LOCAL_REGION,
-      dynamodb: {
-        Keys: { id: { S: 'a' } },
-        NewImage: { id: { S: 'a' }, count: { N: '1' }, blob: { B: 'AQID' } },
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
-      },
-    });
+    const image = { id: { S: 'a' }, count: { N: '1' }, blob: { B: 'AQID' } };
+    for (const record of [insert, modify, remove]) {
+      expect(record).toMatchObject({
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        eventSourceARN: outputs.StreamArn,
+        awsRegion: LOCAL_REGION,
+        dynamodb: { Keys: { id: { S: 'a' } }, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      });
+      expect(record?.eventID).toEqual(expect.any(String));
+      expect(record?.dynamodb.SizeBytes).toBeGreaterThan(0);
+      // Epoch seconds, not milliseconds and not an ISO string.
+      expect(Math.abs((record?.dynamodb.ApproximateCreationDateTime ?? 0) - Date.now() / 1000)).toBeLessThan(
+        120,
+      );
+    }
+    expect(insert?.dynamodb.NewImage).toEqual(image);
     expect(insert?.dynamodb).not.toHaveProperty('OldImage');
-    expect(typeof insert?.dynamodb.ApproximateCreationDateTime).toBe('number');
-    expect(modify?.dynamodb.OldImage?.count).toEqual({ N: '1' });
-    expect(modify?.dynamodb.NewImage?.count).toEqual({ N: '2' });
+    expect(modify?.dynamodb.OldImage).toEqual(image);
+    expect(modify?.dynamodb.NewImage).toEqual({ ...image, count: { N: '2' } });
+    expect(remove?.dynamodb.OldImage).toEqual({ ...image, count: { N: '2' } });
     expect(remove?.dynamodb).not.toHaveProperty('NewImage');
 
     // Twelve more items, the fifth poisoned: the batch is bisected down to it, retried twice, then given up.
@@ -202,18 +218,27 @@ describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 
     );
     sqs.destroy();
     const all = await processed(3 + 11);
+    const [poisonSequenceNumber] = (await readFile(`${recordFile}.poison`, 'utf8')).split('\n');
     const record = JSON.parse(String(failure.Body));
     expect(record.requestContext).toMatchObject({
       condition: 'RetryAttemptsExhausted',
       approximateInvokeCount: 3,
     });
-    expect(record.DDBStreamBatchInfo).toMatchObject({ batchSize: 1, streamArn: outputs.StreamArn });
-    expect(record.DDBStreamBatchInfo.startSequenceNumber).toBe(record.DDBStreamBatchInfo.endSequenceNumber);
-    expect(all.map((line) => line.dynamodb.Keys.id)).not.toContainEqual({ S: 'item-4' });
-    expect(all.filter((line) => line.eventName === 'INSERT')).toHaveLength(12);
+    expect(record.DDBStreamBatchInfo).toMatchObject({
+      batchSize: 1,
+      streamArn: outputs.StreamArn,
+      startSequenceNumber: poisonSequenceNumber,
+      endSequenceNumber: poisonSequenceNumber,
+    });
+    // Every other item processed exactly once, all records in stream order.
+    const inserted = all.filter((line) => line.eventName === 'INSERT').map((line) => line.dynamodb.Keys.id);
+    expect(inserted).toEqual(
+      ['a', ...Array.from({ length: 12 }, (_, index) => `item-${index}`).filter((id) => id !== 'item-4')].map(
+        (id) => ({ S: id }),
+      ),
+    );
     const sequences = all.map((line) => BigInt(line.dynamodb.SequenceNumber));
     expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    expect(BigInt(record.DDBStreamBatchInfo.startSequenceNumber)).toBeGreaterThan(sequences[6] as bigint);
   });
 });
 
@@ -237,7 +262,10 @@ describe('stream settings Lambda refuses for DynamoDB sources', () => {
     } as never);
 
   it.each([
-    [{ StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1 }, /AT_TIMESTAMP is only for Kinesis/],
+    [
+      { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1 },
+      /StartingPosition AT_TIMESTAMP is not one of TRIM_HORIZON, LATEST for a DynamoDB stream/,
+    ],
     [{ StartingPosition: 'TRIM_HORIZON', FilterCriteria: { Filters: [] } }, /FilterCriteria/],
     [{ StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 60 }, /TumblingWindowInSeconds/],
     [{ StartingPosition: 'TRIM_HORIZON', BatchSize: 10_001 }, /BatchSize/],
@@ -248,13 +276,25 @@ describe('stream settings Lambda refuses for DynamoDB sources', () => {
   });
 });
 
-describe('shard lineage', () => {
-  /** A stream whose parent shard holds two records then closes; its child appears later with one record. */
+describe('shard discovery and reading', () => {
+  const record = (sequenceNumber: string): ShardRecord => ({
+    sequenceNumber,
+    arrival: new Date(),
+    eventRecord: { sequenceNumber },
+  });
+
+  /**
+   * A stream whose parent shard holds two records (the second slow to read) then closes, and whose child holds one
+   * record; the child is listed from the start (a split before the mapping started) or once the parent was read.
+   */
   class SplittingStream implements ShardReader {
     readonly streamArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/label';
     readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
-    childListed = false;
+    /** `shardId type`, one per iterator asked for. */
+    readonly iteratorRequests: string[] = [];
     parentReads = 0;
+
+    constructor(private childListed: boolean) {}
 
     async listShards(): Promise<ShardInfo[]> {
       return [
@@ -263,7 +303,8 @@ describe('shard lineage', () => {
       ];
     }
 
-    async shardIterator(shardId: string): Promise<string> {
+    async shardIterator(shardId: string, start: StartPosition): Promise<string> {
+      this.iteratorRequests.push(`${shardId} ${start.type}`);
       return `${shardId}:0`;
     }
 
@@ -271,18 +312,12 @@ describe('shard lineage', () => {
       shardId: string,
       iterator: string,
     ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
-      const record = (sequenceNumber: string) => ({
-        sequenceNumber,
-        arrival: new Date(),
-        eventRecord: { sequenceNumber },
-      });
       if (shardId === 'child') {
         return iterator.endsWith(':0')
           ? { records: [record('3')], nextIterator: 'child:1' }
           : { records: [], nextIterator: 'child:1' };
       }
       this.parentReads++;
-      // The child is listed before its parent is read to its end: it must wait.
       this.childListed = true;
       if (this.parentReads === 1) {
         return { records: [record('1')], nextIterator: 'parent:1' };
@@ -295,33 +330,137 @@ describe('shard lineage', () => {
     }
   }
 
-  it('reads a child shard only after its parent is read to its end', async () => {
+  /** One open shard with records 1 and 2, whose second read fails as an expired iterator does. */
+  class ExpiringStream implements ShardReader {
+    readonly streamArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/label';
+    readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
+    readonly iteratorRequests: string[] = [];
+    reads = 0;
+
+    async listShards(): Promise<ShardInfo[]> {
+      return [{ shardId: 'only' }];
+    }
+
+    async shardIterator(_shardId: string, start: StartPosition): Promise<string> {
+      this.iteratorRequests.push(
+        start.type === 'AFTER_SEQUENCE_NUMBER' ? `after ${start.sequenceNumber}` : start.type,
+      );
+      return start.type === 'AFTER_SEQUENCE_NUMBER' ? `after:${start.sequenceNumber}` : 'start';
+    }
+
+    async getRecords(
+      _shardId: string,
+      iterator: string,
+    ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
+      this.reads++;
+      if (this.reads === 2) {
+        throw new Error('ExpiredIteratorException: Iterator expired');
+      }
+      if (iterator === 'start') {
+        return { records: [record('1')], nextIterator: 'next' };
+      }
+      if (iterator === 'after:1') {
+        return { records: [record('2')], nextIterator: 'idle' };
+      }
+      return { records: [], nextIterator: iterator };
+    }
+  }
+
+  /** Shard `a` stays open and idle; shard `b`, holding one record, is listed from the second listing on. */
+  class GrowingStream implements ShardReader {
+    readonly streamArn = 'arn:aws:kinesis:us-east-1:000000000000:stream/Events';
+    readonly batchInfoKey = 'KinesisBatchInfo' as const;
+    listings = 0;
+
+    async listShards(): Promise<ShardInfo[]> {
+      this.listings++;
+      return [{ shardId: 'a' }, ...(this.listings >= 2 ? [{ shardId: 'b' }] : [])];
+    }
+
+    async shardIterator(shardId: string): Promise<string> {
+      return `${shardId}:0`;
+    }
+
+    async getRecords(
+      shardId: string,
+      iterator: string,
+    ): Promise<{ records: ShardRecord[]; nextIterator?: string }> {
+      return shardId === 'b' && iterator === 'b:0'
+        ? { records: [record('1')], nextIterator: 'b:1' }
+        : { records: [], nextIterator: iterator.replace(':0', ':1') };
+    }
+  }
+
+  /** Collects the sequence numbers of every record the function is invoked with, in order. */
+  function recordingInvoker(): { invoker: FunctionInvoker; delivered: string[] } {
     const delivered: string[] = [];
     const invoker = {
       invoke: async (_arn: string, payload: string) => {
         delivered.push(
-          ...JSON.parse(payload).Records.map((record: { sequenceNumber: string }) => record.sequenceNumber),
+          ...JSON.parse(payload).Records.map((entry: { sequenceNumber: string }) => entry.sequenceNumber),
         );
-        return { status: 'succeeded', payload: 'null' };
+        return { status: 'succeeded', payload: 'null', durationMs: 1 };
       },
-    } as unknown as FunctionInvoker;
-    const source = new StreamEventSource(
-      {
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer',
-        batchSize: 1,
-        maximumBatchingWindowSeconds: 0,
-        startingPosition: { type: 'TRIM_HORIZON' },
-        bisectBatchOnFunctionError: false,
-        maximumRetryAttempts: 0,
-        maximumRecordAgeSeconds: -1,
-        reportBatchItemFailures: false,
-      },
-      new SplittingStream(),
-      invoker,
-    );
+    } satisfies FunctionInvoker;
+    return { invoker, delivered };
+  }
+
+  const settings = (startingPosition: StartPosition) => ({
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer',
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+    startingPosition,
+    bisectBatchOnFunctionError: false,
+    maximumRetryAttempts: 0,
+    maximumRecordAgeSeconds: -1,
+    reportBatchItemFailures: false,
+  });
+
+  it('reads a child shard only after its parent is read to its end', async () => {
+    const { invoker, delivered } = recordingInvoker();
+    // Both listed at once: the child must still wait for its parent's two records.
+    const stream = new SplittingStream(true);
+    const source = new StreamEventSource(settings({ type: 'TRIM_HORIZON' }), stream, invoker);
     await source.start();
     await eventually(async () => (delivered.length === 3 ? true : undefined), { what: 'three records' });
     await source.stop();
     expect(delivered).toEqual(['1', '2', '3']);
+    expect(stream.iteratorRequests).toEqual(['parent TRIM_HORIZON', 'child TRIM_HORIZON']);
+  });
+
+  it('reads a shard that appeared after the start from its beginning, even from LATEST', async () => {
+    const { invoker, delivered } = recordingInvoker();
+    const stream = new SplittingStream(false);
+    const source = new StreamEventSource(settings({ type: 'LATEST' }), stream, invoker);
+    await source.start();
+    await eventually(async () => (delivered.length === 3 ? true : undefined), { what: 'three records' });
+    await source.stop();
+    expect(stream.iteratorRequests).toEqual(['parent LATEST', 'child TRIM_HORIZON']);
+    expect(delivered).toEqual(['1', '2', '3']);
+  });
+
+  it('keeps looking for new shards while the ones it reads stay open', { timeout: 20_000 }, async () => {
+    const { invoker, delivered } = recordingInvoker();
+    const stream = new GrowingStream();
+    const source = new StreamEventSource(settings({ type: 'TRIM_HORIZON' }), stream, invoker);
+    await source.start();
+    await eventually(async () => (delivered.length === 1 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the record of the new shard',
+    });
+    await source.stop();
+    expect(delivered).toEqual(['1']);
+    expect(stream.listings).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads a shard again after its checkpoint when a read fails', async () => {
+    const { invoker, delivered } = recordingInvoker();
+    const stream = new ExpiringStream();
+    const source = new StreamEventSource(settings({ type: 'TRIM_HORIZON' }), stream, invoker);
+    await source.start();
+    await eventually(async () => (delivered.length === 2 ? true : undefined), { what: 'two records' });
+    await source.stop();
+    expect(stream.iteratorRequests).toEqual(['TRIM_HORIZON', 'after 1']);
+    expect(delivered).toEqual(['1', '2']);
   });
 });

@@ -5,8 +5,11 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../../../local/cloud.ts';
+import { TemplateError } from '../../../local/cloudformation/template-error.ts';
 import { kinesisClient } from '../../../local/emulators/kinesis-mock.ts';
+import { eventSourceMappingProvider } from '../../../local/event-sources/event-source-mapping-provider.ts';
 import { firstReportedFailure } from '../../../local/event-sources/stream-event-source.ts';
+import type { FunctionInvoker } from '../../../local/lambda/types.ts';
 import { writeAssembly } from '../../helpers/assembly.ts';
 import { eventually } from '../../helpers/eventually.ts';
 
@@ -163,5 +166,43 @@ describe('firstReportedFailure', () => {
     ['invalid JSON as the whole batch', '{', 0],
   ])('reads %s', (_case, payload, index) => {
     expect(firstReportedFailure(payload, batch)).toBe(index);
+  });
+});
+
+describe('starting positions of a Kinesis mapping', () => {
+  const provider = eventSourceMappingProvider({
+    invoker: {} as FunctionInvoker,
+    kinesis: {} as never,
+    onStarted: () => {},
+  });
+  const create = (properties: Record<string, unknown>) =>
+    provider.create({
+      logicalId: 'Source',
+      stackName: 'Streams',
+      region: LOCAL_REGION,
+      accountId: '000000000000',
+      properties: {
+        EventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/Events',
+        FunctionName: 'consumer',
+        Enabled: false,
+        ...properties,
+      },
+    } as never);
+
+  it('takes AT_TIMESTAMP with a StartingPositionTimestamp', async () => {
+    await expect(
+      create({ StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1_700_000_000 }),
+    ).resolves.toMatchObject({ attributes: { Id: expect.any(String) } });
+  });
+
+  it.each([
+    [{ StartingPosition: 'AT_TIMESTAMP' }, /AT_TIMESTAMP needs a StartingPositionTimestamp/],
+    [
+      { StartingPosition: 'AT_SEQUENCE_NUMBER' },
+      /not one of TRIM_HORIZON, LATEST, AT_TIMESTAMP for a Kinesis/,
+    ],
+  ])('refuses %o', async (properties, message) => {
+    await expect(create(properties)).rejects.toThrow(TemplateError);
+    await expect(create(properties)).rejects.toThrow(message);
   });
 });
