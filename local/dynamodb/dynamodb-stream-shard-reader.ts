@@ -29,7 +29,8 @@ export function tableStreamOf(streamArn: string): { tableName: string; label: st
  * The template knows the stream by the ARN the table provider gave it (the local cloud's region and account);
  * DynamoDB Local names it with its own (`ddblocal`, `000000000000`) and answers ResourceNotFound to any other, so
  * the table name and stream label find its ARN there. Like DynamoDB, it closes a stream's shard and opens a child
- * every 4 hours, keeps records 24 hours and expires iterators after 15 minutes; the event source handles all three.
+ * every 4 hours and expires iterators after 15 minutes: the event source follows shard lineage, and asks for a new
+ * iterator after a failed read.
  */
 export class DynamoDbStreamShardReader implements ShardReader {
   readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
