@@ -11,6 +11,8 @@ export default defineConfig({
           environment: 'node',
           // Handlers log through Powertools; the tests assert on responses, not on log lines.
           env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          // Memory tests collect garbage before each sample, so they measure what is held, not what awaits GC.
+          execArgv: ['--expose-gc'],
         },
       },
       {
