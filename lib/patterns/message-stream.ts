@@ -1,14 +1,14 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { productEventEnvelopeJsonSchema } from '../../lambda/domain/product-event.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
+import { streamConsumerSettings } from '../platform/stream-consumer.ts';
 
 export interface MessageStreamPatternProps {
   /** The REST API the pattern's routes attach to. */
@@ -68,19 +68,8 @@ export class MessageStreamPattern extends Construct {
     })
       .bindTable(stats.table, { access: 'readWrite', env: 'STATS_TABLE_NAME' })
       .bindTable(appliedEvents.table, { access: 'readWrite', env: 'APPLIED_EVENTS_TABLE_NAME' });
-    // 100 records a batch, gathered for at most a second; a record that keeps failing is retried 3 times,
-    // or for an hour at most, then its batch's description goes to the failure queue and the shard moves on.
     aggregate.function.addEventSource(
-      new KinesisEventSource(this.stream, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 3,
-        maxRecordAge: Duration.hours(1),
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.failures),
-      }),
+      new KinesisEventSource(this.stream, streamConsumerSettings(this.failures)),
     );
 
     const read = new AppFunction(this, 'GetStats', {

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -15,6 +15,7 @@ import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import { FailureQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
+import { streamConsumerSettings } from '../platform/stream-consumer.ts';
 
 export interface SharedDatabasePatternProps {
   /** The REST API the pattern's routes attach to. */
@@ -110,21 +111,10 @@ export class SharedDatabasePattern extends Construct {
       description: 'GET /shared/orders/{orderId}/changes: the history of one shared order.',
     }).bindTable(this.changes.table, { access: 'read', env: 'ENTRIES_TABLE_NAME' });
 
-    // Both consumers read the same stream (DynamoDB Streams serves two readers per shard). 100 records a batch,
-    // gathered for at most a second; a failing record is retried 3 times or for an hour, then its batch's
-    // description goes to the failure queue and the shard moves on.
+    // Both consumers read the same stream: DynamoDB Streams serves two readers per shard.
     for (const consumer of [fillInbox, recordChanges]) {
       consumer.function.addEventSource(
-        new DynamoEventSource(this.orders.table, {
-          startingPosition: StartingPosition.TRIM_HORIZON,
-          batchSize: 100,
-          maxBatchingWindow: Duration.seconds(1),
-          bisectBatchOnError: true,
-          retryAttempts: 3,
-          maxRecordAge: Duration.hours(1),
-          reportBatchItemFailures: true,
-          onFailure: new SqsDlq(this.failures),
-        }),
+        new DynamoEventSource(this.orders.table, streamConsumerSettings(this.failures)),
       );
     }
 
