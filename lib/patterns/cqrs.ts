@@ -1,8 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
@@ -14,6 +13,7 @@ import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import { FailureQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
+import { streamConsumerSettings } from '../platform/stream-consumer.ts';
 
 export interface CqrsPatternProps {
   /** The REST API the pattern's routes attach to. */
@@ -75,19 +75,8 @@ export class CqrsPattern extends Construct {
       .bindTable(this.eventLog.table, { access: 'read', env: 'EVENT_LOG_TABLE_NAME' })
       .bindTable(this.orderViews.table, { access: 'readWrite', env: 'ORDER_VIEWS_TABLE_NAME' })
       .bindTable(this.customerOrders.table, { access: 'readWrite', env: 'CUSTOMER_ORDERS_TABLE_NAME' });
-    // 100 records a batch, gathered for at most a second; a record that keeps failing is retried 3 times, or
-    // for an hour at most, then its batch's description goes to the failure queue and the shard moves on.
     projector.function.addEventSource(
-      new DynamoEventSource(this.eventLog.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 3,
-        maxRecordAge: Duration.hours(1),
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.failures),
-      }),
+      new DynamoEventSource(this.eventLog.table, streamConsumerSettings(this.failures)),
     );
     new Alarm(this, 'IteratorAgeAlarm', {
       alarmDescription:
