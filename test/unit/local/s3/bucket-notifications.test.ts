@@ -61,7 +61,8 @@ function reached(targets: readonly NotificationTarget[], eventName: string, key:
     .map((target) => target.destination.arn.replace(/^arn:fixture:/, '').replace(/[0-9A-F]{8}$/, ''));
 }
 
-describe('S3 notification filters, read from templates CDK synthesizes', () => {
+// Synthesizing a CDK stack (and loading aws-cdk-lib the first time) takes seconds on a busy machine.
+describe('S3 notification filters, read from templates CDK synthesizes', { timeout: 30_000 }, () => {
   it('matches the file drop configuration: every ObjectCreated event under incoming/', () => {
     const targets = fixtureTargets((bucket, stack) =>
       bucket.addEventNotification(
