@@ -7,10 +7,11 @@ import { documentClient } from './dynamodb.ts';
 export const MAX_LISTED_ENTRIES = 1_000;
 
 /**
- * Entries per order version (partition key `orderId`, numeric sort key `version`), written once: a change feed
- * delivers at least once, so an entry already there is a redelivery and is left as it is.
+ * Entries per order (partition key `orderId`, and a sort key per table: the version of a change, the subscriber
+ * of a delivery), written once: feeds and queues deliver at least once, so an entry already there is a
+ * redelivery and is left as it is.
  */
-export class OrderEntriesTable<Entry extends { readonly orderId: string; readonly version: number }> {
+export class OrderEntriesTable<Entry extends { readonly orderId: string }> {
   private readonly documents: DynamoDBDocumentClient;
 
   constructor(
@@ -20,7 +21,7 @@ export class OrderEntriesTable<Entry extends { readonly orderId: string; readonl
     this.documents = documentClient(client);
   }
 
-  /** Adds the entry; `duplicate` when one for that order and version exists. */
+  /** Adds the entry; `duplicate` when one with its key exists. */
   async add(entry: Entry): Promise<'added' | 'duplicate'> {
     try {
       await this.documents.send(
@@ -39,7 +40,7 @@ export class OrderEntriesTable<Entry extends { readonly orderId: string; readonl
     }
   }
 
-  /** The order's entries, oldest version first. */
+  /** The order's entries, in sort key order. */
   async list(orderId: string): Promise<Entry[]> {
     const entries: Entry[] = [];
     let startKey: Record<string, unknown> | undefined;

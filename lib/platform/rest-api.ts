@@ -3,10 +3,12 @@ import {
   AccessLogFormat,
   ApiKey,
   ApiKeySourceType,
+  AuthorizationType,
   EndpointType,
   type JsonSchema,
   LambdaIntegration,
   LogGroupLogDestination,
+  type Method,
   type Model,
   Period,
   type RequestValidator,
@@ -124,6 +126,19 @@ export class PlatformRestApi extends Construct {
           }
         : {}),
     });
+  }
+
+  /**
+   * Routes `method path` to a function with `AWS_IAM` authorization instead of the API key: for other AWS
+   * applications, whose roles are granted `execute-api:Invoke` on the returned method and sign with SigV4.
+   */
+  addIamRoute(method: string, path: string, handler: IFunction): Method {
+    return this.api.root
+      .resourceForPath(path)
+      .addMethod(method, new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
+        authorizationType: AuthorizationType.IAM,
+        apiKeyRequired: false,
+      });
   }
 
   /** Adds a JSON Schema (draft 4) model for request validation. */

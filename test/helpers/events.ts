@@ -1,5 +1,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyEvent, AttributeValue, DynamoDBStreamEvent, S3Event } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  AttributeValue,
+  DynamoDBStreamEvent,
+  S3Event,
+  SQSRecord,
+} from 'aws-lambda';
 
 /** What a test may set on a REST API proxy event; everything else is a realistic default. */
 export interface RestApiEventOverrides {
@@ -181,5 +187,25 @@ export function dynamoDbStreamEvent(changes: readonly ItemChange[]): DynamoDBStr
         },
       };
     }),
+  };
+}
+
+/** An SQS record as Lambda's SQS event source delivers it, on its `receiveCount`th receive. */
+export function sqsRecord(body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId: `m-${Math.random().toString(36).slice(2)}`,
+    receiptHandle: `rh-${receiveCount}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '1',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '1',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders',
+    awsRegion: 'us-east-1',
   };
 }

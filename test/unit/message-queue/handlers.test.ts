@@ -1,7 +1,7 @@
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrderStatus, OrderStatusStore } from '../../../lambda/domain/queued-order.ts';
-import { restApiEvent } from '../../helpers/events.ts';
+import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
 
 vi.stubEnv('ORDER_STATUS_TABLE_NAME', 'statuses');
 vi.stubEnv('ORDER_QUEUE_URL', 'http://127.0.0.1:1/000000000000/orders');
@@ -70,25 +70,6 @@ const order = {
 };
 const now = () => new Date('2026-11-22T11:00:00Z');
 const context = {} as Context;
-
-function sqsRecord(body: string, receiveCount = 1): SQSRecord {
-  return {
-    messageId: `m-${Math.random().toString(36).slice(2)}`,
-    receiptHandle: `rh-${receiveCount}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '1',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '1',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders',
-    awsRegion: 'us-east-1',
-  };
-}
 
 describe('POST /queue/orders', () => {
   it('answers 202 with the status URL in the body and Location, and sends the order once', async () => {

@@ -1,0 +1,78 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytes(data: SourceData): Buffer {
+  if (typeof data === 'string') {
+    return Buffer.from(data, 'utf8');
+  }
+  return ArrayBuffer.isView(data)
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    : Buffer.from(data);
+}
+
+/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the SigV4 signer takes. */
+class NodeSha256 {
+  private hash!: Hash | Hmac;
+
+  constructor(private readonly secret?: SourceData) {
+    this.reset();
+  }
+
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+}
+
+/** A response's status and parsed JSON body (`undefined` when the body is not JSON). */
+export interface JsonResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * GETs a URL of an API Gateway method with `AWS_IAM` authorization, signed with SigV4 (service `execute-api`)
+ * by the function's own credentials: the role's policy decides which methods it may call.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html
+ */
+export function signedJsonGetter(region: string): (url: string) => Promise<JsonResponse> {
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region,
+    credentials: fromEnv(),
+    sha256: NodeSha256,
+  });
+  return async (target) => {
+    const url = new URL(target);
+    const signed = await signer.sign({
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { host: url.host, accept: 'application/json' },
+    });
+    // fetch sets Host from the URL itself, to the value that was signed.
+    const { host: _host, ...headers } = signed.headers;
+    const response = await fetch(url, { method: 'GET', headers });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, body };
+  };
+}
