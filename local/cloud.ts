@@ -42,7 +42,10 @@ export const LOCAL_REGION = 'us-east-1';
 /** Credentials handed to functions and clients: the emulators check that they are present, not what they are. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-/** The secret of a local access key id, for checking presigned URLs: only {@link LOCAL_CREDENTIALS} exist. */
+/**
+ * The secret of a local access key id, for checking presigned URLs and requests signed for `AWS_IAM` API methods:
+ * only {@link LOCAL_CREDENTIALS} exist.
+ */
 export function localSecretFor(accessKeyId: string): string | undefined {
   return accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined;
 }
@@ -319,6 +322,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         stack: apiStack,
         invoker: host,
         port: apiPort,
+        secretFor: localSecretFor,
         log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());
