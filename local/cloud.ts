@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
 import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
@@ -30,6 +31,8 @@ import {
   type ObjectRequestEvent,
 } from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
+import { subscriptionProvider } from './sns/subscription-provider.ts';
+import { topicProvider } from './sns/topic-provider.ts';
 import { localQueueUrl, queueProvider } from './sqs/queue-provider.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
@@ -39,7 +42,10 @@ export const LOCAL_REGION = 'us-east-1';
 /** Credentials handed to functions and clients: the emulators check that they are present, not what they are. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-/** The secret of a local access key id, for checking presigned URLs: only {@link LOCAL_CREDENTIALS} exist. */
+/**
+ * The secret of a local access key id, for checking presigned URLs and requests signed for `AWS_IAM` API methods:
+ * only {@link LOCAL_CREDENTIALS} exist.
+ */
 export function localSecretFor(accessKeyId: string): string | undefined {
   return accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined;
 }
@@ -67,6 +73,10 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
   },
   { type: 'AWS::SQS::QueuePolicy', reason: 'Resource policies are not evaluated by the emulators.' },
   { type: 'AWS::S3::BucketPolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+  {
+    type: 'AWS::SNS::TopicPolicy',
+    reason: 'Resource policies are not evaluated by the emulators: anyone may publish to a local topic.',
+  },
   {
     type: 'AWS::CloudWatch::Alarm',
     reason: 'No CloudWatch metrics are emulated; alarms are checked by template tests.',
@@ -162,7 +172,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stoppers.push(async () => dynamoDbStreams?.destroy());
     }
 
-    let fauxqs: { sqs: SQSClient; s3: S3Client; endpoint: string } | undefined;
+    let fauxqs: { sqs: SQSClient; sns: SNSClient; s3: S3Client; endpoint: string } | undefined;
     let objectEvents: ((event: ObjectRequestEvent) => void) | undefined;
     if ([...types].some((type) => /^AWS::(SQS|S3|SNS)::/.test(type))) {
       log('Starting fauxqs (SQS, SNS, S3)');
@@ -184,12 +194,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       };
       fauxqs = {
         sqs: new SQSClient(clientConfig),
+        sns: new SNSClient(clientConfig),
         s3: new S3Client(clientConfig),
         endpoint: emulator.endpoint,
       };
       const clients = fauxqs;
       stoppers.push(async () => {
         clients.sqs.destroy();
+        clients.sns.destroy();
         clients.s3.destroy();
       });
     }
@@ -270,6 +282,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           ? {
               'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
               'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
+              'AWS::SNS::Topic': topicProvider(fauxqs.sns),
+              'AWS::SNS::Subscription': subscriptionProvider(fauxqs.sns),
               'Custom::S3BucketNotifications': bucketNotificationsProvider(notifications),
             }
           : {}),
@@ -308,6 +322,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         stack: apiStack,
         invoker: host,
         port: apiPort,
+        secretFor: localSecretFor,
         log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());

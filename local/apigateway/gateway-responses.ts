@@ -3,6 +3,7 @@ import type { GatewayResponseSetting } from './rest-api-model.ts';
 /** The gateway response types the local API server produces. */
 export type GatewayResponseType =
   | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'INVALID_SIGNATURE'
   | 'INVALID_API_KEY'
   | 'BAD_REQUEST_BODY'
   | 'BAD_REQUEST_PARAMETERS'
@@ -20,6 +21,14 @@ const DEFAULTS: Record<GatewayResponseType, { status: number; message: string; e
     status: 403,
     message: 'Missing Authentication Token',
     errorType: 'MissingAuthenticationTokenException',
+  },
+  // A SigV4 signature that does not match; other signature errors bring their own message and error type.
+  INVALID_SIGNATURE: {
+    status: 403,
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret ' +
+      'Access Key and signing method. Consult the service documentation for details.',
+    errorType: 'InvalidSignatureException',
   },
   INVALID_API_KEY: { status: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
   BAD_REQUEST_BODY: { status: 400, message: 'Invalid request body', errorType: 'BadRequestException' },
@@ -62,6 +71,8 @@ export interface GatewayResponseContext {
   readonly validationErrorString?: string;
   /** Overrides the default status (a function error answers 502 though its type's default is 504). */
   readonly statusOverride?: number;
+  /** Overrides the default message and `x-amzn-ErrorType` (an expired signature is an `INVALID_SIGNATURE` too). */
+  readonly errorOverride?: { readonly message: string; readonly errorType: string };
   /** Request headers by lower-case name, for `method.request.header.*` response parameters. */
   readonly requestHeaders: Readonly<Record<string, string>>;
 }
@@ -82,7 +93,7 @@ export function gatewayResponse(
   settings: ReadonlyMap<string, GatewayResponseSetting>,
   context: GatewayResponseContext,
 ): HttpAnswer {
-  const defaults = DEFAULTS[type];
+  const defaults = { ...DEFAULTS[type], ...context.errorOverride };
   const defaultStatus = context.statusOverride ?? defaults.status;
   const custom = settings.get(type) ?? settings.get(defaultStatus >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
   // A DEFAULT_4XX/5XX status applies to types without their own; a type's own customisation sets its status.

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { IamCaller } from './iam-authorization.ts';
 
 /** The parts of an HTTP request the proxy event is made from. */
 export interface IncomingRequest {
@@ -28,6 +29,8 @@ export interface EventContext {
   readonly requestId: string;
   readonly extendedRequestId: string;
   readonly apiKey?: { readonly id: string; readonly value: string };
+  /** Who signed the request, for a method with `AWS_IAM` authorization. */
+  readonly caller?: IamCaller;
   readonly binaryMediaTypes: readonly string[];
   readonly now: Date;
 }
@@ -77,11 +80,11 @@ export function proxyEvent(request: IncomingRequest, context: EventContext): API
       extendedRequestId: context.extendedRequestId,
       httpMethod: request.httpMethod,
       identity: {
-        accessKey: null,
-        accountId: null,
+        accessKey: context.caller?.accessKey ?? null,
+        accountId: context.caller?.accountId ?? null,
         apiKey: context.apiKey?.value ?? null,
         apiKeyId: context.apiKey?.id ?? null,
-        caller: null,
+        caller: context.caller?.caller ?? null,
         clientCert: null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
@@ -89,9 +92,9 @@ export function proxyEvent(request: IncomingRequest, context: EventContext): API
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         sourceIp: request.sourceIp,
-        user: null,
+        user: context.caller?.user ?? null,
         userAgent,
-        userArn: null,
+        userArn: context.caller?.userArn ?? null,
       },
       path: context.calledPath,
       protocol: request.protocol,

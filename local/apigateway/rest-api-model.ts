@@ -6,6 +6,8 @@ import { API_KEY_VALUE_ATTRIBUTE } from './providers.ts';
 export interface RestMethod {
   readonly logicalId: string;
   readonly httpMethod: string;
+  /** `NONE`, or `AWS_IAM` for a method that takes only SigV4-signed requests. */
+  readonly authorizationType: AuthorizationType;
   readonly apiKeyRequired: boolean;
   readonly validateBody: boolean;
   readonly validateParameters: boolean;
@@ -17,6 +19,9 @@ export interface RestMethod {
   readonly functionArn: string;
   readonly timeoutMs: number;
 }
+
+/** The authorization types the local cloud runs; Lambda and Cognito authorizers are not emulated. */
+export type AuthorizationType = 'NONE' | 'AWS_IAM';
 
 /** A resource (a path) of the API. */
 export interface RestResource {
@@ -135,6 +140,12 @@ export function buildRestApis(stack: DeployedStack): RestApis {
           `Resource ${method.logicalId}: integration URI ${String(integration.Uri)} names no Lambda function`,
         );
       }
+      const authorizationType = String(p.AuthorizationType ?? 'NONE');
+      if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM') {
+        throw new TemplateError(
+          `Resource ${method.logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+        );
+      }
       const validator = p.RequestValidatorId ? validators.get(String(p.RequestValidatorId)) : undefined;
       const requestModels = new Map<string, object>();
       for (const [contentType, modelName] of Object.entries(
@@ -150,6 +161,7 @@ export function buildRestApis(stack: DeployedStack): RestApis {
       methods.set(httpMethod, {
         logicalId: method.logicalId,
         httpMethod,
+        authorizationType,
         apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
         validateBody: validator?.ValidateRequestBody === true,
         validateParameters: validator?.ValidateRequestParameters === true,

@@ -5,6 +5,7 @@ import type { DeployedStack } from '../cloudformation/types.ts';
 import { EmulatorError } from '../emulators/emulator-error.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
 import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
+import { type IamCaller, type SecretLookup, verifyIamRequest } from './iam-authorization.ts';
 import { proxyEvent, proxyResponse } from './proxy-integration.ts';
 import { ModelValidator } from './request-validation.ts';
 import { buildRestApis, matchRoute, type RestApi, type RestApis, type RestMethod } from './rest-api-model.ts';
@@ -18,6 +19,13 @@ export interface RestApiServerOptions {
   readonly invoker: FunctionInvoker;
   /** 0 picks a free port. */
   readonly port: number;
+  /**
+   * The secret of each access key that may sign requests to `AWS_IAM` methods.
+   * @default no key exists: every signed request is refused
+   */
+  readonly secretFor?: SecretLookup;
+  /** The clock signing times are checked against. @default the system clock */
+  readonly now?: () => Date;
   readonly log?: (line: string) => void;
 }
 
@@ -172,6 +180,31 @@ class RestApiHandler {
     scope.resourcePath = route.resource.path;
     const { method } = route;
 
+    // Authorization comes before the API key and the usage plan, as in API Gateway's request flow.
+    let caller: IamCaller | undefined;
+    if (method.authorizationType === 'AWS_IAM') {
+      const verdict = await verifyIamRequest(
+        {
+          method: scope.httpMethod,
+          rawPath: url.pathname,
+          rawQuery: url.search.slice(1),
+          headers: request.headers,
+          body,
+        },
+        {
+          secretFor: this.options.secretFor ?? (() => undefined),
+          region: this.options.stack.region,
+          accountId: this.options.stack.accountId,
+          now: this.options.now?.() ?? new Date(),
+        },
+      );
+      if (!verdict.ok) {
+        const { type, message, errorType } = verdict.refusal;
+        return this.gateway(type, scope, undefined, { message, errorType });
+      }
+      caller = verdict.caller;
+    }
+
     const key = method.apiKeyRequired ? this.apiKeyFor(api, scope) : undefined;
     if (method.apiKeyRequired && !key) {
       return this.gateway('INVALID_API_KEY', scope);
@@ -216,6 +249,7 @@ class RestApiHandler {
         requestId: scope.requestId,
         extendedRequestId: scope.extendedRequestId,
         apiKey: key,
+        caller,
         binaryMediaTypes: api.binaryMediaTypes,
         now: new Date(),
       },
@@ -334,6 +368,7 @@ class RestApiHandler {
     type: GatewayResponseType,
     scope: RequestScope,
     validationErrorString?: string,
+    errorOverride?: { message: string; errorType: string },
   ): HttpAnswer {
     return gatewayResponse(type, scope.api?.gatewayResponses ?? new Map(), {
       requestId: scope.requestId,
@@ -344,6 +379,7 @@ class RestApiHandler {
       resourcePath: scope.resourcePath,
       httpMethod: scope.httpMethod,
       validationErrorString,
+      errorOverride,
       requestHeaders: scope.requestHeaders,
     });
   }

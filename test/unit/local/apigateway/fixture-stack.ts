@@ -10,6 +10,8 @@ const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Handler';
 export interface FixtureMethod {
   readonly path: string;
   readonly method: string;
+  /** @default NONE */
+  readonly authorizationType?: string;
   readonly apiKeyRequired?: boolean;
   readonly model?: object;
   readonly requiredQuery?: string;
@@ -96,7 +98,7 @@ export function fixtureStack(options: {
       RestApiId: API_ID,
       ResourceId: resourceFor(method.path),
       HttpMethod: method.method,
-      AuthorizationType: 'NONE',
+      AuthorizationType: method.authorizationType ?? 'NONE',
       ApiKeyRequired: method.apiKeyRequired ?? false,
       RequestValidatorId: 'validator1',
       RequestModels: models,

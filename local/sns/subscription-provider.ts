@@ -1,0 +1,113 @@
+import { type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { TemplateError } from '../cloudformation/template-error.ts';
+import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+
+// The scopes a filter policy applies to: message attributes (the default) or the JSON message body.
+// https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
+const FILTER_POLICY_SCOPES: readonly string[] = ['MessageAttributes', 'MessageBody'];
+
+/**
+ * Creates `AWS::SNS::Subscription` on fauxqs. Ref = subscription ARN; Arn attribute.
+ *
+ * What fauxqs does with the subscription's attributes when a message is published:
+ * - `FilterPolicy` with either `FilterPolicyScope` is honoured: exact values, prefix, suffix, anything-but,
+ *   numeric ranges, exists, equals-ignore-case, wildcard, cidr and `$or`. Unlike SNS it does not match a
+ *   `String.Array` attribute or an array in the body element by element: such a message is not delivered.
+ * - `RawMessageDelivery` is honoured: the bare message with its attributes as SQS message attributes, else the
+ *   SNS JSON envelope (Type, MessageId, TopicArn, Subject, Message, Timestamp, SignatureVersion, Signature,
+ *   SigningCertURL, UnsubscribeURL, MessageAttributes) with a placeholder signature.
+ * - `RedrivePolicy` is stored and returned, but never used: fauxqs drops a message it cannot deliver (its queue
+ *   was deleted) instead of sending it to the dead-letter queue. Nothing else fails a delivery locally, since
+ *   neither queue policies nor KMS keys are evaluated.
+ * Only `sqs` subscriptions are delivered, so any other protocol fails the deployment.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
+ */
+export function subscriptionProvider(client: SNSClient): ResourceProvider {
+  return {
+    async create(request: CreateRequest): Promise<CreatedResource> {
+      const subscriptionArn = await subscribeToTopic(client, {
+        where: `Resource ${request.logicalId}`,
+        region: request.region,
+        properties: request.properties,
+      });
+      return { physicalId: subscriptionArn, attributes: { Arn: subscriptionArn } };
+    },
+  };
+}
+
+/** Subscribes an endpoint as a subscription resource (or a topic's inline `Subscription`) describes it. */
+export async function subscribeToTopic(
+  client: SNSClient,
+  subscription: {
+    /** Names the subscription in errors. */
+    readonly where: string;
+    /** The stack's region: a subscription to a topic elsewhere is not emulated. */
+    readonly region: string;
+    readonly properties: Readonly<Record<string, unknown>>;
+  },
+): Promise<string> {
+  const { where, properties } = subscription;
+  const { TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint } = properties;
+  if (typeof topicArn !== 'string' || typeof protocol !== 'string') {
+    throw new TemplateError(`${where}: TopicArn and Protocol are required`);
+  }
+  if (protocol !== 'sqs') {
+    throw new TemplateError(
+      `${where}: the local cloud delivers SNS messages to SQS queues only; protocol ${protocol} is not supported`,
+    );
+  }
+  if (typeof endpoint !== 'string' || !/^arn:[^:]+:sqs:[^:]+:\d{12}:[^:]+$/.test(endpoint)) {
+    throw new TemplateError(`${where}: Endpoint ${String(endpoint)} is not the ARN of an SQS queue`);
+  }
+  const topicRegion = properties.Region ?? topicArn.split(':')[3];
+  if (topicRegion !== subscription.region) {
+    throw new TemplateError(
+      `${where}: the topic is in ${String(topicRegion)}; cross-region subscriptions are not emulated`,
+    );
+  }
+  if (properties.ReplayPolicy !== undefined) {
+    throw new TemplateError(`${where}: ReplayPolicy needs message archiving, which is not emulated`);
+  }
+  const attributes: Record<string, string> = {};
+  if (properties.FilterPolicy !== undefined) {
+    attributes.FilterPolicy = jsonText(properties.FilterPolicy);
+  }
+  if (properties.FilterPolicyScope !== undefined) {
+    const scope = String(properties.FilterPolicyScope);
+    if (!FILTER_POLICY_SCOPES.includes(scope)) {
+      throw new TemplateError(
+        `${where}: FilterPolicyScope ${scope} is not one of ${FILTER_POLICY_SCOPES.join(', ')}`,
+      );
+    }
+    attributes.FilterPolicyScope = scope;
+  }
+  if (properties.RawMessageDelivery !== undefined) {
+    attributes.RawMessageDelivery = String(
+      properties.RawMessageDelivery === true || properties.RawMessageDelivery === 'true',
+    );
+  }
+  if (properties.RedrivePolicy !== undefined) {
+    attributes.RedrivePolicy = jsonText(properties.RedrivePolicy);
+  }
+  if (properties.DeliveryPolicy !== undefined) {
+    attributes.DeliveryPolicy = jsonText(properties.DeliveryPolicy);
+  }
+  const subscribed = await client.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: protocol,
+      Endpoint: endpoint,
+      Attributes: attributes,
+      ReturnSubscriptionArn: true,
+    }),
+  );
+  if (!subscribed.SubscriptionArn) {
+    throw new TemplateError(`${where}: Subscribe returned no SubscriptionArn`);
+  }
+  return subscribed.SubscriptionArn;
+}
+
+/** A JSON-typed property as the SNS API takes it: a string as written, an object serialised. */
+export function jsonText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
