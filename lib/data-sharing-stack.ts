@@ -5,6 +5,7 @@ import { CqrsPattern } from './patterns/cqrs.ts';
 import { FileDropPattern } from './patterns/file-drop.ts';
 import { MessageQueuePattern } from './patterns/message-queue.ts';
 import { MessageStreamPattern } from './patterns/message-stream.ts';
+import { PubSubPattern } from './patterns/pub-sub.ts';
 import { SharedDatabasePattern } from './patterns/shared-database.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
@@ -25,6 +26,7 @@ export class DataSharingStack extends Stack {
     const fileDrop = new FileDropPattern(this, 'FileDrop', { api, accessLogs: accessLogs.bucket });
     const sharedDatabase = new SharedDatabasePattern(this, 'SharedDatabase', { api });
     const cqrs = new CqrsPattern(this, 'Cqrs', { api });
+    const pubSub = new PubSubPattern(this, 'PubSub', { api });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -84,5 +86,16 @@ export class DataSharingStack extends Stack {
       value: cqrs.failures.queueUrl,
       description: 'Event-log batches the CQRS projector gave up on (shard and sequence range).',
     });
+    new CfnOutput(this, 'OrderEventsTopicArn', {
+      value: pubSub.topic.topicArn,
+      description: 'The topic OrderPlaced events are published to.',
+    });
+    for (const [name, subscriber] of Object.entries(pubSub.subscribers)) {
+      const title = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+      new CfnOutput(this, `${title}DeadLetterQueueUrl`, {
+        value: subscriber.deadLetterQueue.queueUrl,
+        description: `OrderPlaced events the ${name} subscriber failed on after every retry.`,
+      });
+    }
   }
 }

@@ -177,12 +177,13 @@ export class PlatformRestApi extends Construct {
         '"Send a valid API key in the x-api-key header."',
       ],
       // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; 404 says what happened.
+      // It answers an unsigned call to an IAM-authorized method the same way, so the detail names both causes.
       [
         ResponseType.MISSING_AUTHENTICATION_TOKEN,
         '404',
         'no-such-route',
         'No such route',
-        '"No resource or method at this path."',
+        '"No resource or method at this path, or the method takes IAM authorization and the request is not signed with SigV4."',
       ],
       [
         ResponseType.REQUEST_TOO_LARGE,

@@ -1,13 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
 
 /** Client settings for the target: the local cloud's emulator endpoint, or the default chain elsewhere. */
-function clientConfig(service: 'SQS' | 'KINESIS' | 'S3' | 'DYNAMODB') {
+function clientConfig(service: 'SQS' | 'SNS' | 'KINESIS' | 'S3' | 'DYNAMODB') {
   const target = inject('target');
   const endpoint = target.endpoints[`AWS_ENDPOINT_URL_${service}`];
   return target.name === 'local' && endpoint
@@ -18,6 +19,11 @@ function clientConfig(service: 'SQS' | 'KINESIS' | 'S3' | 'DYNAMODB') {
 /** An SQS client for the target. */
 export function sqsClient(): SQSClient {
   return new SQSClient(clientConfig('SQS'));
+}
+
+/** An SNS client for the target, for tests that publish as another producer would. */
+export function snsClient(): SNSClient {
+  return new SNSClient(clientConfig('SNS'));
 }
 
 /** A Kinesis client for the target, over HTTP/1.1 (kinesis-mock's plain port does not speak HTTP/2). */

@@ -68,12 +68,18 @@ describe('security checks (cdk-nag AwsSolutions)', () => {
 });
 
 describe('REST API', () => {
-  it('requires an API key on every method', () => {
+  it('requires an API key on every method, except those other AWS applications call with IAM credentials', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
     expect(methods.length).toBeGreaterThanOrEqual(2);
     for (const method of methods) {
-      expect(method.Properties.ApiKeyRequired).toBe(true);
+      if (method.Properties.AuthorizationType === 'AWS_IAM') {
+        expect(method.Properties.ApiKeyRequired).toBe(false);
+      } else {
+        expect(method.Properties.ApiKeyRequired).toBe(true);
+      }
     }
+    const iamMethods = methods.filter((method) => method.Properties.AuthorizationType === 'AWS_IAM');
+    expect(iamMethods).toHaveLength(1);
   });
 
   it('throttles the API key through a usage plan with a daily quota', () => {
@@ -419,14 +425,16 @@ describe('file drop pattern', () => {
 
 describe('shared database pattern', () => {
   const sharedTableId = () => {
-    const found = template.findResources('AWS::DynamoDB::Table', {
-      Properties: {
-        KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
-        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      },
-    });
-    expect(Object.keys(found)).toHaveLength(1);
-    return Object.keys(found)[0] as string;
+    const found = Object.keys(
+      template.findResources('AWS::DynamoDB::Table', {
+        Properties: {
+          KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+          StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        },
+      }),
+    ).filter((id) => id.startsWith('SharedDatabaseSharedOrders'));
+    expect(found).toHaveLength(1);
+    return found[0] as string;
   };
   const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
   /** Every statement of every function that lets it write the shared table. */
@@ -688,6 +696,140 @@ describe('CQRS pattern', () => {
         'CqrsOrderViewsTableName',
         'CqrsCustomerOrdersTableName',
         'CqrsProjectorFailuresQueueUrl',
+      ]),
+    );
+  });
+});
+
+describe('publish/subscribe pattern', () => {
+  type QueueProperties = {
+    RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+    SqsManagedSseEnabled?: boolean;
+  };
+  const queueProperties = (prefix: string) =>
+    Object.entries(template.findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith(prefix))?.[1]
+      .Properties as QueueProperties | undefined;
+  const topicId = () => {
+    const ids = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(ids).toHaveLength(1);
+    return ids[0] as string;
+  };
+  /** The subscription whose queue's logical id starts with `queuePrefix`. */
+  const subscriptionTo = (queuePrefix: string) => {
+    const found = Object.values(template.findResources('AWS::SNS::Subscription')).filter((subscription) =>
+      JSON.stringify(subscription.Properties.Endpoint).includes(`"${queuePrefix}`),
+    );
+    expect(found).toHaveLength(1);
+    return found[0]?.Properties as Record<string, unknown>;
+  };
+
+  it('publishes to one topic, encrypted with KMS, that refuses requests without TLS', () => {
+    const topic = template.toJSON().Resources[topicId()].Properties;
+    expect(JSON.stringify(topic.KmsMasterKeyId)).toContain(':alias/aws/sns');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes three queues: accounting to everything, shipping and analytics through filter policies', () => {
+    expect(Object.keys(template.findResources('AWS::SNS::Subscription'))).toHaveLength(3);
+    const accounting = subscriptionTo('PubSubAccountingQueue');
+    expect(accounting).toMatchObject({ Protocol: 'sqs', TopicArn: { Ref: topicId() } });
+    expect(accounting.FilterPolicy).toBeUndefined();
+    expect(accounting.RawMessageDelivery).not.toBe(true);
+    expect(subscriptionTo('PubSubShippingQueue')).toMatchObject({
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      FilterPolicy: { needsShipping: ['true'] },
+    });
+    expect(subscriptionTo('PubSubAnalyticsQueue')).toMatchObject({
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: { eventType: ['OrderPlaced'] },
+    });
+  });
+
+  it('gives every subscription and every subscriber queue the subscriber’s own dead-letter queue', () => {
+    for (const name of ['Accounting', 'Shipping', 'Analytics']) {
+      const queue = queueProperties(`PubSub${name}Queue`);
+      const deadLetterArn = queue?.RedrivePolicy.deadLetterTargetArn;
+      expect(JSON.stringify(deadLetterArn)).toContain(`PubSub${name}DeadLetters`);
+      expect(queue?.RedrivePolicy.maxReceiveCount).toBe(3);
+      expect(subscriptionTo(`PubSub${name}Queue`).RedrivePolicy).toEqual({
+        deadLetterTargetArn: deadLetterArn,
+      });
+      expect(queue?.SqsManagedSseEnabled).toBe(true);
+    }
+  });
+
+  it('lets SNS send to each queue only from this topic', () => {
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('sns.amazonaws.com'),
+    );
+    // Three subscriber queues and their three dead-letter queues (SNS redrives failed deliveries there).
+    expect(policies).toHaveLength(6);
+    for (const policy of policies) {
+      const allows = policy.Properties.PolicyDocument.Statement.filter(
+        (statement: { Effect: string; Principal?: { Service?: string } }) =>
+          statement.Effect === 'Allow' && statement.Principal?.Service === 'sns.amazonaws.com',
+      );
+      expect(allows).toHaveLength(1);
+      expect(allows[0]).toMatchObject({
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topicId() } } },
+      });
+    }
+  });
+
+  it('lets only the publisher publish, and each subscriber call only GET /events/orders/{orderId}', () => {
+    const publishers = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      actionsOf(id).includes('sns:Publish'),
+    );
+    expect(publishers).toEqual([functionId('POST /events/orders')]);
+    for (const name of ['Accounting', 'Shipping', 'Analytics']) {
+      const invokes = statementsOf(functionId(`${name} subscriber`)).filter((statement) =>
+        statement.actions.includes('execute-api:Invoke'),
+      );
+      expect(invokes).toHaveLength(1);
+      expect(JSON.stringify(invokes[0]?.resources)).toMatch(/\/GET\/events\/orders\/\*"/);
+      expect(actionsOf(functionId(`${name} subscriber`))).not.toContain('dynamodb:UpdateItem');
+    }
+  });
+
+  it('guards GET /events/orders/{orderId} with IAM instead of the API key, and the rest with the key', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (method) => method.Properties,
+    );
+    const eventsMethods = methods.filter((method) =>
+      JSON.stringify(method.Integration?.Uri ?? '').match(/PubSub(PublishOrder|GetOrder|ListDeliveries)/),
+    );
+    expect(eventsMethods).toHaveLength(3);
+    const getOrder = eventsMethods.find((method) =>
+      JSON.stringify(method.Integration.Uri).includes('GetOrder'),
+    );
+    expect(getOrder).toMatchObject({
+      HttpMethod: 'GET',
+      AuthorizationType: 'AWS_IAM',
+      ApiKeyRequired: false,
+    });
+    for (const method of eventsMethods.filter((m) => m !== getOrder)) {
+      expect(method).toMatchObject({ ApiKeyRequired: true, AuthorizationType: 'NONE' });
+    }
+  });
+
+  it('exports the topic and the subscribers’ dead-letter queues', () => {
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(
+      expect.arrayContaining([
+        'OrderEventsTopicArn',
+        'AccountingDeadLetterQueueUrl',
+        'ShippingDeadLetterQueueUrl',
+        'AnalyticsDeadLetterQueueUrl',
       ]),
     );
   });
