@@ -2,6 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'n
 import type { IncomingHttpHeaders } from 'node:http';
 import { ALGORITHM_IDENTIFIER, getCanonicalHeaders, SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
+import { parseAmzDate } from '../sigv4-dates.ts';
 
 /**
  * `AWS_IAM` authorization of REST API methods: the request must carry a SigV4 signature (service `execute-api`)
@@ -300,30 +301,6 @@ function invalid(message: string): IamVerdict {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
-}
-
-/** `20261122T104300Z`, the ISO 8601 basic format SigV4 dates are written in. */
-function parseAmzDate(value: string): Date | undefined {
-  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!match) {
-    return undefined;
-  }
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60
-    ? date
-    : undefined;
 }
 
 function basicFormat(epochMs: number): string {

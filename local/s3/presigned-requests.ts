@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { parseAmzDate } from '../sigv4-dates.ts';
 
 /**
  * Verifies S3 presigned requests (SigV4 query-string authentication) the way S3 does, in front of fauxqs,
@@ -353,30 +354,6 @@ function canonicalHeaderValue(value: string | string[] | undefined): string {
 
 function headerValue(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(', ') : (value ?? '');
-}
-
-function parseAmzDate(value: string): Date | undefined {
-  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!match) {
-    return undefined;
-  }
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  // Date.UTC rolls 20261332 over into the next year; S3 refuses it instead.
-  return date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60
-    ? date
-    : undefined;
 }
 
 function isoSeconds(date: Date): string {
