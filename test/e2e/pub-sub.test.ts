@@ -2,17 +2,11 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
-import { purchaseOrder } from '../helpers/orders.ts';
+import { purchaseOrder, shippingAddress } from '../helpers/orders.ts';
 import { callApi, uniqueId } from './api-client.ts';
 import { snsClient, sqsClient } from './aws-clients.ts';
 
-const shipTo = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
+const shipTo = shippingAddress;
 
 interface Delivery {
   readonly subscriber: string;

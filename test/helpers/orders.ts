@@ -12,3 +12,12 @@ export function purchaseOrder(overrides: Record<string, unknown> = {}): Record<s
     ...overrides,
   };
 }
+
+/** A valid shipping address, for orders that need shipping. */
+export const shippingAddress = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Square',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'GB',
+} as const;

@@ -15,15 +15,9 @@ import {
   toPublishedOrder,
   totalBand,
 } from '../../../lambda/domain/order-event.ts';
-import { purchaseOrder } from '../../helpers/orders.ts';
+import { purchaseOrder, shippingAddress } from '../../helpers/orders.ts';
 
-const shipTo = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
+const shipTo = shippingAddress;
 const recordedAt = new Date('2026-11-22T11:00:00Z');
 
 function errorOf(action: () => unknown): ValidationError {

@@ -12,7 +12,7 @@ import {
 } from '../../../lambda/domain/order-event.ts';
 import { makeSubscriberHandler, notificationMessage } from '../../../lambda/pub-sub/subscriber.ts';
 import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
-import { purchaseOrder } from '../../helpers/orders.ts';
+import { purchaseOrder, shippingAddress } from '../../helpers/orders.ts';
 
 vi.stubEnv('ORDER_EVENTS_TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:order-events');
 vi.stubEnv('PUBLISHED_ORDERS_TABLE_NAME', 'published-orders');
@@ -26,13 +26,7 @@ beforeAll(async () => {
   listDeliveries = (await import('../../../lambda/pub-sub/list-deliveries.ts')).makeHandler;
 });
 
-const shipTo = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
+const shipTo = shippingAddress;
 const now = () => new Date('2026-11-22T11:00:00Z');
 const context = {} as Context;
 
