@@ -1,38 +1,9 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-function bytes(data: SourceData): Buffer {
-  if (typeof data === 'string') {
-    return Buffer.from(data, 'utf8');
-  }
-  return ArrayBuffer.isView(data)
-    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    : Buffer.from(data);
-}
-
-/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the SigV4 signer takes. */
-class NodeSha256 {
-  private hash!: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.reset();
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
-  }
-}
+/** SHA-256 (and its HMAC, given a secret) from node:crypto, as the SDK's own signer uses it. */
+const Sha256 = Hash.bind(null, 'sha256');
 
 /** A response's status and parsed JSON body (`undefined` when the body is not JSON). */
 export interface JsonResponse {
@@ -50,7 +21,7 @@ export function signedJsonGetter(region: string): (url: string) => Promise<JsonR
     service: 'execute-api',
     region,
     credentials: fromEnv(),
-    sha256: NodeSha256,
+    sha256: Sha256,
   });
   return async (target) => {
     const url = new URL(target);

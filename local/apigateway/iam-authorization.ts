@@ -1,8 +1,12 @@
-import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Hash } from '@smithy/hash-node';
 import { ALGORITHM_IDENTIFIER, getCanonicalHeaders, SignatureV4 } from '@smithy/signature-v4';
 import type { HttpRequest } from '@smithy/types';
 import { parseAmzDate } from '../sigv4-dates.ts';
+
+/** SHA-256 (and its HMAC, given a secret), as the SDK's own signer uses it. */
+export const Sha256 = Hash.bind(null, 'sha256');
 
 /**
  * `AWS_IAM` authorization of REST API methods: the request must carry a SigV4 signature (service `execute-api`)
@@ -168,7 +172,7 @@ export async function verifyIamRequest(
     service: SERVICE,
     region,
     credentials: { accessKeyId, secretAccessKey },
-    sha256: NodeSha256,
+    sha256: Sha256,
     // The client's own x-amz-content-sha256, when it sent and signed one, is part of what is checked.
     applyChecksum: false,
   });
@@ -315,40 +319,4 @@ function sameText(expected: string, provided: string): boolean {
   const b = Buffer.from(provided, 'utf8');
   // Compare equal-length buffers even on a length mismatch, so the time taken does not tell the length.
   return timingSafeEqual(a, b.length === a.length ? b : a) && a.length === b.length;
-}
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the SigV4 signer takes. */
-export class NodeSha256 {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
-  }
-}
-
-function bytes(data: SourceData): Buffer {
-  if (typeof data === 'string') {
-    return Buffer.from(data, 'utf8');
-  }
-  return ArrayBuffer.isView(data)
-    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    : Buffer.from(data);
 }

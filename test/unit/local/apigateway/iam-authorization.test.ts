@@ -1,7 +1,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeSha256 } from '../../../../local/apigateway/iam-authorization.ts';
+import { Sha256 } from '../../../../local/apigateway/iam-authorization.ts';
 import { buildRestApis } from '../../../../local/apigateway/rest-api-model.ts';
 import { type RestApiServer, startRestApiServer } from '../../../../local/apigateway/rest-api-server.ts';
 import { LOCAL_CREDENTIALS, localSecretFor } from '../../../../local/cloud.ts';
@@ -59,7 +59,7 @@ async function signedFetch(target: string, options: SigningOptions = {}): Promis
     service: options.service ?? 'execute-api',
     region: 'us-east-1',
     credentials: options.credentials ?? LOCAL_CREDENTIALS,
-    sha256: NodeSha256,
+    sha256: Sha256,
   });
   const method = options.method ?? 'GET';
   const signed = await signer.sign(
@@ -156,7 +156,7 @@ describe('AWS_IAM methods on the local REST API server', () => {
       service: 'execute-api',
       region: 'us-east-1',
       credentials: LOCAL_CREDENTIALS,
-      sha256: NodeSha256,
+      sha256: Sha256,
     });
     const signed = await signer.sign({
       method: 'POST',
