@@ -7,6 +7,7 @@ import { MessageQueuePattern } from './patterns/message-queue.ts';
 import { MessageStreamPattern } from './patterns/message-stream.ts';
 import { PubSubPattern } from './patterns/pub-sub.ts';
 import { SharedDatabasePattern } from './patterns/shared-database.ts';
+import { StatusPushPattern } from './patterns/status-push.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
@@ -27,6 +28,10 @@ export class DataSharingStack extends Stack {
     const sharedDatabase = new SharedDatabasePattern(this, 'SharedDatabase', { api });
     const cqrs = new CqrsPattern(this, 'Cqrs', { api });
     const pubSub = new PubSubPattern(this, 'PubSub', { api });
+    const statusPush = new StatusPushPattern(this, 'StatusPush', {
+      api,
+      sources: { queue: messageQueue.statuses, file: fileDrop.records, cqrs: cqrs.orderViews.table },
+    });
 
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
@@ -85,6 +90,14 @@ export class DataSharingStack extends Stack {
     new CfnOutput(this, 'CqrsProjectorFailuresQueueUrl', {
       value: cqrs.failures.queueUrl,
       description: 'Event-log batches the CQRS projector gave up on (shard and sequence range).',
+    });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: statusPush.stage.url,
+      description: 'The status push WebSocket URL; connect with ?ticket= from POST /push/tickets.',
+    });
+    new CfnOutput(this, 'StatusPushFailuresQueueUrl', {
+      value: statusPush.failures.queueUrl,
+      description: 'Status-table stream batches the pusher gave up on (shard and sequence range).',
     });
     new CfnOutput(this, 'OrderEventsTopicArn', {
       value: pubSub.topic.topicArn,

@@ -8,6 +8,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { API_KEY_VALUE_ATTRIBUTE, restApiProviders } from './apigateway/providers.ts';
 import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-server.ts';
+import { webSocketApiProviders } from './apigatewayv2/providers.ts';
+import { buildWebSocketApis } from './apigatewayv2/websocket-api-model.ts';
+import { WebSocketGateway } from './apigatewayv2/websocket-gateway.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { deployStack, type IgnoredType } from './cloudformation/deploy.ts';
 import type { DeployedStack, ResourceProvider } from './cloudformation/types.ts';
@@ -264,6 +267,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log(`Creating the resources of ${stack.stackName}`);
       const providers: Record<string, ResourceProvider> = {
         ...restApiProviders(),
+        ...webSocketApiProviders(),
         'AWS::Lambda::Function': functionProvider({
           host: {
             register: (config) => {
@@ -311,17 +315,32 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
 
     const withApis = stacks.filter((stack) =>
-      [...stack.resources.values()].some((resource) => resource.type === 'AWS::ApiGateway::RestApi'),
+      [...stack.resources.values()].some(
+        (resource) =>
+          resource.type === 'AWS::ApiGateway::RestApi' || resource.type === 'AWS::ApiGatewayV2::Api',
+      ),
     );
     if (withApis.length > 1) {
-      throw new EmulatorError('REST APIs in more than one stack are not supported by the local cloud yet.');
+      throw new EmulatorError('APIs in more than one stack are not supported by the local cloud yet.');
     }
     const [apiStack] = withApis;
     if (apiStack) {
+      // REST and WebSocket APIs share the API port: the API id in the path tells them apart.
+      const webSocketApis = buildWebSocketApis(apiStack);
       const server = await startRestApiServer({
         stack: apiStack,
         invoker: host,
         port: apiPort,
+        webSockets:
+          webSocketApis.size > 0
+            ? new WebSocketGateway({
+                apis: webSocketApis,
+                invoker: host,
+                region: apiStack.region,
+                accountId: apiStack.accountId,
+                log: (line) => output('api-gateway-websocket', line),
+              })
+            : undefined,
         secretFor: localSecretFor,
         log: (line) => output('api-gateway', line),
       });
@@ -398,7 +417,8 @@ async function reserveApiPort(port: number): Promise<number> {
   return port;
 }
 
-const EXECUTE_API_URL = /https:\/\/[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\/[^\s"']*)?/g;
+const EXECUTE_API_URL =
+  /(?:https|wss):\/\/[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?:\/[^\s"']*)?/g;
 
 /** Replaces every API Gateway invoke URL in a string with the local API server's URL for it. */
 export function rewriteExecuteApiUrls(value: string, port: number): string {

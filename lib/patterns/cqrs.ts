@@ -41,7 +41,11 @@ export class CqrsPattern extends Construct {
       sortKeyType: 'number',
       stream: StreamViewType.NEW_IMAGE,
     });
-    this.orderViews = new DataTable(this, 'OrderViews', { partitionKey: 'orderId' });
+    // Its stream (old and new images) tells others when an order's status changes.
+    this.orderViews = new DataTable(this, 'OrderViews', {
+      partitionKey: 'orderId',
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
     // One partition per customer, one row per order: a summary is one Query, paid totals are summed per currency.
     this.customerOrders = new DataTable(this, 'CustomerOrders', {
       partitionKey: 'customerId',

@@ -1,5 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { EventType, HttpMethods, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -29,6 +30,8 @@ const PROCESSOR_TIMEOUT = Duration.minutes(5);
  */
 export class FileDropPattern extends Construct {
   readonly bucket: IBucket;
+  /** File records; its stream (old and new images) tells others when a file's status changes. */
+  readonly records: Table;
   /** S3 events the processor failed on after Lambda's retries (Lambda's on-failure destination records). */
   readonly failures: Queue;
 
@@ -36,9 +39,11 @@ export class FileDropPattern extends Construct {
     super(scope, id);
     const records = new DataTable(this, 'FileRecords', {
       partitionKey: 'fileId',
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       // Records of uploads that never came expire by themselves.
       timeToLiveAttribute: 'expiresAt',
     });
+    this.records = records.table;
     const files = new DocumentBucket(this, 'Files', {
       accessLogs: props.accessLogs,
       lifecycleRules: [

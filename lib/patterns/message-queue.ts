@@ -1,5 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -32,11 +33,17 @@ const BATCHING_WINDOW = Duration.seconds(1);
 export class MessageQueuePattern extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Order statuses; its stream (old and new images) tells others when a status changes. */
+  readonly statuses: Table;
 
   constructor(scope: Construct, id: string, props: MessageQueuePatternProps) {
     super(scope, id);
     const maxReceiveCount = props.maxReceiveCount ?? 3;
-    const statuses = new DataTable(this, 'OrderStatuses', { partitionKey: 'orderId' });
+    const statuses = new DataTable(this, 'OrderStatuses', {
+      partitionKey: 'orderId',
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    this.statuses = statuses.table;
     const receipts = new DocumentBucket(this, 'Receipts', { accessLogs: props.accessLogs });
     // Claim-check copies are needed until the worker has read them, at most the DLQ's retention.
     const claims = new DocumentBucket(this, 'ClaimChecks', {

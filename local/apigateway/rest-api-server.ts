@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WebSocketGateway } from '../apigatewayv2/websocket-gateway.ts';
 import type { DeployedStack } from '../cloudformation/types.ts';
 import { EmulatorError } from '../emulators/emulator-error.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
@@ -26,6 +27,8 @@ export interface RestApiServerOptions {
   readonly secretFor?: SecretLookup;
   /** The clock signing times are checked against. @default the system clock */
   readonly now?: () => Date;
+  /** WebSocket APIs served on the same port: their handshakes and their `@connections` API. */
+  readonly webSockets?: WebSocketGateway;
   readonly log?: (line: string) => void;
 }
 
@@ -36,22 +39,46 @@ export interface RestApiServer {
   close(): Promise<void>;
 }
 
-const EXECUTE_API_HOST = /^https:\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\/.*)?$/;
+const EXECUTE_API_HOST = /^(https|wss):\/\/([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(\/.*)?$/;
 
 /**
  * The local URL for an API Gateway invoke URL: `https://{id}.execute-api.{region}.amazonaws.com/{stage}/...`
- * becomes `http://127.0.0.1:{port}/{id}/{stage}/...` (the host's first label moves into the path).
+ * becomes `http://127.0.0.1:{port}/{id}/{stage}/...` (the host's first label moves into the path), and a
+ * WebSocket API's `wss://` URL becomes `ws://127.0.0.1:{port}/{id}/{stage}`.
  */
 export function localEndpointFor(awsUrl: string, port: number): string | undefined {
   const match = EXECUTE_API_HOST.exec(awsUrl);
-  return match ? `http://127.0.0.1:${port}/${match[1]}${match[2] ?? '/'}` : undefined;
+  if (!match) {
+    return undefined;
+  }
+  const scheme = match[1] === 'wss' ? 'ws' : 'http';
+  return `${scheme}://127.0.0.1:${port}/${match[2]}${match[3] ?? '/'}`;
 }
 
 /** Serves a stack's REST APIs on 127.0.0.1, request by request as API Gateway handles them. */
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
   const handler = new RestApiHandler(buildRestApis(options.stack), options);
+  const { webSockets } = options;
   const server = http.createServer((request, response) => {
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (webSockets?.owns(pathname)) {
+      void readBody(request).then((body) => {
+        if (body === undefined || !webSockets.manage(request, response, body)) {
+          // A WebSocket API's URL answers plain HTTP requests only on its @connections API.
+          response.writeHead(body === undefined ? 413 : 426, { 'Content-Type': 'application/json' });
+          response.end(
+            JSON.stringify({ message: body === undefined ? 'Request too large' : 'Upgrade Required' }),
+          );
+        }
+      });
+      return;
+    }
     void handler.handle(request, response);
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (!webSockets?.upgrade(request, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -69,11 +96,13 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   return {
     port,
     urlFor: (restApiId, stage) => `http://127.0.0.1:${port}/${restApiId}/${stage}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await webSockets?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

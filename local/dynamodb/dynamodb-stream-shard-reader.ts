@@ -14,6 +14,9 @@ import type {
   StartPosition,
 } from '../event-sources/stream-event-source.ts';
 
+/** The positions DynamoDB Streams iterators start from (it has no `AT_TIMESTAMP`). */
+type StreamsPosition = Exclude<StartPosition, { readonly type: 'AT_TIMESTAMP' }>;
+
 /** An attribute value as DynamoDB's JSON wire format (and so Lambda's event) carries it: binaries in base64. */
 type WireAttributeValue = Record<string, unknown>;
 
@@ -35,6 +38,8 @@ export function tableStreamOf(streamArn: string): { tableName: string; label: st
 export class DynamoDbStreamShardReader implements ShardReader {
   readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
   private emulatorArn: Promise<string> | undefined;
+  /** Per shard, the position `LATEST` resolved to the first time it was asked for. */
+  private readonly latest = new Map<string, StreamsPosition>();
 
   constructor(
     private readonly client: DynamoDBStreamsClient,
@@ -94,11 +99,12 @@ export class DynamoDbStreamShardReader implements ShardReader {
     return shards;
   }
 
-  async shardIterator(shardId: string, start: StartPosition): Promise<string | undefined> {
+  async shardIterator(shardId: string, requested: StartPosition): Promise<string | undefined> {
     // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html
-    if (start.type === 'AT_TIMESTAMP') {
+    if (requested.type === 'AT_TIMESTAMP') {
       throw new Error('DynamoDB Streams has no AT_TIMESTAMP iterator');
     }
+    const start = requested.type === 'LATEST' ? await this.latestPosition(shardId) : requested;
     const { ShardIterator } = await this.client.send(
       new GetShardIteratorCommand({
         StreamArn: await this.localArn(),
@@ -108,6 +114,56 @@ export class DynamoDbStreamShardReader implements ShardReader {
       }),
     );
     return ShardIterator;
+  }
+
+  /**
+   * Where `LATEST` pointed when the event source first asked for it, as a position that stays put: after a failed
+   * read (DynamoDB Local has answered TrimmedDataAccessException on a new table's shard) the event source asks for
+   * an iterator again, and a `LATEST` taken anew would skip what was written in between. Lambda never skips
+   * records once a mapping has started. The first answer is kept: after the shard's last record then, or the
+   * shard's start when it had none.
+   */
+  private async latestPosition(shardId: string): Promise<StreamsPosition> {
+    let position = this.latest.get(shardId);
+    if (!position) {
+      const last = await this.lastSequenceNumber(shardId);
+      position =
+        last === undefined
+          ? { type: 'TRIM_HORIZON' }
+          : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last };
+      this.latest.set(shardId, position);
+    }
+    return position;
+  }
+
+  /** The sequence number of the shard's last record now, reading it through; `undefined` for an empty shard. */
+  private async lastSequenceNumber(shardId: string): Promise<string | undefined> {
+    let { ShardIterator: iterator } = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: await this.localArn(),
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    let last: string | undefined;
+    while (iterator) {
+      let page: { Records?: Array<{ dynamodb?: { SequenceNumber?: string } }>; NextShardIterator?: string };
+      try {
+        page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1_000 }));
+      } catch (error) {
+        if ((error as Error).name === 'TrimmedDataAccessException') {
+          return last;
+        }
+        throw error;
+      }
+      const records = page.Records ?? [];
+      if (records.length === 0) {
+        return last;
+      }
+      last = records.at(-1)?.dynamodb?.SequenceNumber ?? last;
+      iterator = page.NextShardIterator;
+    }
+    return last;
   }
 
   async getRecords(

@@ -834,3 +834,100 @@ describe('publish/subscribe pattern', () => {
     );
   });
 });
+
+describe('real-time push pattern', () => {
+  const routes = () =>
+    Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties as { RouteKey: string; AuthorizationType?: string; AuthorizerId?: unknown },
+    );
+
+  it('serves a WebSocket API routed by the message’s action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    expect(
+      routes()
+        .map((route) => route.RouteKey)
+        .sort(),
+    ).toEqual(['$connect', '$default', '$disconnect', 'subscribe']);
+  });
+
+  it('authorizes $connect with a Lambda authorizer that needs a ticket in the query string', () => {
+    const connect = routes().find((route) => route.RouteKey === '$connect');
+    expect(connect?.AuthorizationType).toBe('CUSTOM');
+    expect(connect?.AuthorizerId).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.ticket'],
+    });
+  });
+
+  it('answers subscribe and unknown actions on the socket (route responses)', () => {
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::RouteResponse'))).toHaveLength(2);
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
+    });
+  });
+
+  it('keeps tickets, connections and subscriptions in tables that expire them', () => {
+    for (const prefix of ['StatusPushTickets', 'StatusPushConnections', 'StatusPushSubscriptions']) {
+      const [table] = Object.entries(template.findResources('AWS::DynamoDB::Table')).filter(([id]) =>
+        id.startsWith(prefix),
+      );
+      expect(table?.[1].Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      });
+    }
+  });
+
+  it('pushes from the queue, file drop and CQRS status streams, from the latest record, with an on-failure queue', () => {
+    const pusher = functionId('Status-table streams');
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: pusher } },
+      }),
+    ).map((mapping) => mapping.Properties);
+    expect(mappings).toHaveLength(3);
+    const sources = mappings.map((mapping) => JSON.stringify(mapping.EventSourceArn)).sort();
+    expect(
+      sources.map((source) => /"\w+?(OrderStatuses|FileRecords|OrderViews)/.exec(source)?.[1]).sort(),
+    ).toEqual(['FileRecords', 'OrderStatuses', 'OrderViews']);
+    for (const mapping of mappings) {
+      expect(mapping).toMatchObject({
+        StartingPosition: 'LATEST',
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [expect.stringMatching(/^StatusPushPusherFailures/), 'Arn'] },
+          },
+        },
+      });
+    }
+    for (const prefix of ['MessageQueueOrderStatuses', 'FileDropFileRecords', 'CqrsOrderViews']) {
+      const [table] = Object.entries(template.findResources('AWS::DynamoDB::Table')).filter(([id]) =>
+        id.startsWith(prefix),
+      );
+      expect(table?.[1].Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    }
+  });
+
+  it('lets only the pusher post to connections, and only on this API', () => {
+    const managers = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+      actionsOf(id).includes('execute-api:ManageConnections'),
+    );
+    expect(managers).toEqual([functionId('Status-table streams')]);
+  });
+
+  it('exports the WebSocket URL', () => {
+    expect(template.toJSON().Outputs.WebSocketUrl).toBeDefined();
+  });
+});

@@ -7,10 +7,12 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../../../local/cloud.ts';
 import { TemplateError } from '../../../local/cloudformation/template-error.ts';
+import { DynamoDbStreamShardReader } from '../../../local/dynamodb/dynamodb-stream-shard-reader.ts';
 import { eventSourceMappingProvider } from '../../../local/event-sources/event-source-mapping-provider.ts';
 import {
   type ShardInfo,
@@ -71,8 +73,39 @@ function template(recordFile: string): object {
           DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['Failures', 'Arn'] } } },
         },
       },
+      // A second table read from LATEST, with nothing in it when the mapping starts.
+      LatestItems: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        },
+      },
+      LatestConsumer: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { S3Bucket: 'cdk-assets', S3Key: 'consumer.zip' },
+          Handler: 'index.handler',
+          Runtime: 'nodejs22.x',
+          Role: 'arn:aws:iam::000000000000:role/consumer',
+          Environment: { Variables: { RECORD_FILE: `${recordFile}.latest` } },
+        },
+      },
+      LatestConsumerSource: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: { 'Fn::GetAtt': ['LatestItems', 'StreamArn'] },
+          FunctionName: { Ref: 'LatestConsumer' },
+          StartingPosition: 'LATEST',
+          BatchSize: 10,
+        },
+      },
     },
     Outputs: {
+      LatestTableName: { Value: { Ref: 'LatestItems' } },
+      LatestStreamArn: { Value: { 'Fn::GetAtt': ['LatestItems', 'StreamArn'] } },
       TableName: { Value: { Ref: 'Items' } },
       StreamArn: { Value: { 'Fn::GetAtt': ['Items', 'StreamArn'] } },
       FailuresUrl: { Value: { Ref: 'Failures' } },
@@ -139,6 +172,54 @@ describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 
       },
       { timeoutMs: 40_000, what: `${count} processed records` },
     );
+
+  it('from LATEST on a table still empty, delivers every record written after the start', async () => {
+    // DynamoDB Local refuses reads of a shard with no records yet; the reader retries meanwhile, and must not move
+    // LATEST past what was written between its retries.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    for (const id of ['first', 'second']) {
+      await dynamodb.send(
+        new PutItemCommand({ TableName: outputs.LatestTableName, Item: { id: { S: id } } }),
+      );
+    }
+    const ids = await eventually(
+      async () => {
+        const lines = (await readFile(`${recordFile}.latest`, 'utf8').catch(() => ''))
+          .split('\n')
+          .filter(Boolean);
+        return lines.length >= 2
+          ? lines.map((line) => (JSON.parse(line) as StreamRecord).dynamodb.Keys)
+          : undefined;
+      },
+      { timeoutMs: 20_000, what: 'both records written after the start' },
+    );
+    expect(ids).toEqual([{ id: { S: 'first' } }, { id: { S: 'second' } }]);
+  });
+
+  it('keeps LATEST where it first pointed, so a reader asking again after a failed read skips nothing', async () => {
+    const streams = new DynamoDBStreamsClient({
+      endpoint: String(cloud.emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB),
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      const reader = new DynamoDbStreamShardReader(streams, outputs.LatestStreamArn as string, LOCAL_REGION);
+      const [shard] = await reader.listShards();
+      const shardId = shard?.shardId ?? '';
+      await reader.shardIterator(shardId, { type: 'LATEST' });
+      await dynamodb.send(
+        new PutItemCommand({ TableName: outputs.LatestTableName, Item: { id: { S: 'between' } } }),
+      );
+      // The retry after a failed read asks for LATEST again: it still starts before 'between'.
+      const again = await reader.shardIterator(shardId, { type: 'LATEST' });
+      const { records } = await reader.getRecords(shardId, again ?? '', 100);
+      expect(records.map((record) => (record.eventRecord as StreamRecord).dynamodb.Keys)).toContainEqual({
+        id: { S: 'between' },
+      });
+    } finally {
+      streams.destroy();
+    }
+  });
 
   it('gives the table a stream ARN in the local region and account, as AWS would', () => {
     expect(outputs.StreamArn).toMatch(

@@ -258,4 +258,10 @@ describe('localEndpointFor', () => {
     );
     expect(localEndpointFor('https://example.com/prod/', 4010)).toBeUndefined();
   });
+
+  it('turns a WebSocket API’s wss:// URL into a ws:// one on the same port', () => {
+    expect(localEndpointFor('wss://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod', 4010)).toBe(
+      'ws://127.0.0.1:4010/a1b2c3d4e5/prod',
+    );
+  });
 });
