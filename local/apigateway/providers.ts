@@ -41,7 +41,7 @@ function apiKeyValue(request: CreateRequest): string {
 }
 
 /** A provider that only mints an id; the API server reads the resolved properties from the deployed stack. */
-function idProvider(
+export function idProvider(
   physicalId: (request: CreateRequest, id: string) => string,
   attributes: (request: CreateRequest, id: string) => Record<string, unknown> = () => ({}),
 ): ResourceProvider {
@@ -54,7 +54,8 @@ function idProvider(
   };
 }
 
-const ownId = (_request: CreateRequest, id: string): string => id;
+/** The minted id as the physical id. */
+export const ownId = (_request: CreateRequest, id: string): string => id;
 
 /** A model's name: the template's `Name`, else a generated one (model names are alphanumeric). */
 function modelName(request: CreateRequest): string {

@@ -1,22 +1,6 @@
-import { shortId } from '../cloudformation/physical-ids.ts';
+import { idProvider, ownId } from '../apigateway/providers.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
-
-/** A provider that mints a stable id and the attributes CloudFormation returns; the server reads the rest. */
-function idProvider(
-  physicalId: (request: CreateRequest, id: string) => string,
-  attributes: (request: CreateRequest, id: string) => Record<string, unknown> = () => ({}),
-): ResourceProvider {
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
-      // Ids derive from the stack and logical id, so URLs stay the same from one boot to the next.
-      const id = shortId(`${request.stackName}/${request.logicalId}`);
-      return { physicalId: physicalId(request, id), attributes: attributes(request, id) };
-    },
-  };
-}
-
-const ownId = (_request: CreateRequest, id: string): string => id;
+import type { ResourceProvider } from '../cloudformation/types.ts';
 
 /**
  * Providers for API Gateway v2 WebSocket APIs. `Ref` and `Fn::GetAtt` follow CloudFormation's return values
