@@ -37,6 +37,13 @@ interface Connection {
   disconnect?: { readonly statusCode: number; readonly reason: string };
 }
 
+/** Builds an event's `requestContext` for a route and event type, with extra fields. */
+type EventContext = (
+  routeKey: string,
+  eventType: string,
+  extra?: Record<string, unknown>,
+) => Record<string, unknown>;
+
 /** A handshake refused: the HTTP status and body API Gateway answers. */
 class Refusal {
   constructor(
@@ -318,11 +325,7 @@ export class WebSocketGateway {
     connection: Connection,
     data: Buffer,
     isBinary: boolean,
-    context: (
-      routeKey: string,
-      eventType: string,
-      extra?: Record<string, unknown>,
-    ) => Record<string, unknown>,
+    context: EventContext,
   ): Promise<void> {
     const body = isBinary ? data.toString('base64') : data.toString('utf8');
     const routeKey = isBinary ? '$default' : selectRoute(connection.api, body);
@@ -364,11 +367,7 @@ export class WebSocketGateway {
   private async disconnect(
     connection: Connection,
     ended: { statusCode: number; reason: string },
-    context: (
-      routeKey: string,
-      eventType: string,
-      extra?: Record<string, unknown>,
-    ) => Record<string, unknown>,
+    context: EventContext,
   ): Promise<void> {
     this.options.log?.(`${connection.api.apiId}/${connection.stage} disconnected ${connection.connectionId}`);
     const route = connection.api.routes.get('$disconnect');
