@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../helpers/eventually.ts';
@@ -78,9 +79,11 @@ describe('real-time push over WebSocket', () => {
       const orderId = uniqueId('push');
       client.send({ action: 'subscribe', orderId });
       await client.next((m) => m.type === 'subscribed' && m.orderId === orderId, 'the subscription');
+      const sentAt = performance.now();
       const submitted = await callApi('queue/orders', { method: 'POST', body: purchaseOrder({ orderId }) });
       expect(submitted.status, submitted.text).toBe(202);
       await client.next((m) => m.type === 'status' && m.status === 'DONE', 'DONE');
+      console.log(`push: DONE reached the socket ${Math.round(performance.now() - sentAt)} ms after the POST`);
       const statuses = client.messages.filter((m) => m.type === 'status');
       expect(statuses.map((m) => m.status)).toEqual(['QUEUED', 'PROCESSING', 'DONE']);
       for (const message of statuses) {
@@ -118,6 +121,34 @@ describe('real-time push over WebSocket', () => {
     } finally {
       follower.socket.close();
       bystander.socket.close();
+    }
+  });
+
+  it('pushes PROCESSED to a client following a dropped file', async () => {
+    const pdf = await readFile('examples/invoice.pdf');
+    const announced = await callApi('files', {
+      method: 'POST',
+      body: { filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length },
+    });
+    expect(announced.status, announced.text).toBe(201);
+    const { fileId, upload } = announced.json as {
+      fileId: string;
+      upload: { method: string; url: string; headers: Record<string, string> };
+    };
+    const client = await connect((await ticket()).url);
+    try {
+      client.send({ action: 'subscribe', orderId: fileId });
+      await client.next((m) => m.type === 'subscribed', 'the subscription');
+      // fetch sets Content-Length from the body; the other signed headers go as given.
+      const { 'Content-Length': _length, ...headers } = upload.headers;
+      expect((await fetch(upload.url, { method: upload.method, headers, body: pdf })).status).toBe(200);
+      const pushed = await client.next(
+        (m) => m.type === 'status' && m.status !== 'AWAITING_UPLOAD',
+        'the file status',
+      );
+      expect(pushed).toMatchObject({ pattern: 'file', orderId: fileId, status: 'PROCESSED' });
+    } finally {
+      client.socket.close();
     }
   });
 
