@@ -1,0 +1,118 @@
+import type { LatencySummary } from './stats.ts';
+
+/** What one pattern measured. */
+export interface PatternResult {
+  readonly id: string;
+  readonly name: string;
+  readonly visibleWhen: string;
+  /** The first pass, which pays for the functions' cold starts. */
+  readonly coldVisibleMs: number;
+  readonly response: LatencySummary;
+  readonly visible: LatencySummary;
+  /** Items through the pattern per second, submit to visible, at `concurrency`. */
+  readonly throughputPerSecond?: number;
+}
+
+/** A function's bundle and, when it ran, its module init time. */
+export interface FunctionResult {
+  readonly name: string;
+  readonly bundleBytes: number;
+  readonly initMs?: number;
+}
+
+/** Everything one `npm run bench` measured. */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly node: string;
+  };
+  readonly settings: {
+    readonly samples: number;
+    readonly throughputItems: number;
+    readonly concurrency: number;
+    readonly pollIntervalMs: number;
+  };
+  readonly synthMs: number;
+  /** `startLocalCloud` start -> every REST and WebSocket endpoint answering. */
+  readonly bootMs: number;
+  readonly patterns: readonly PatternResult[];
+  readonly functions: readonly FunctionResult[];
+  /** The local cloud's share of a `GET /sync/orders/{id}`, over the one DynamoDB call the handler makes. */
+  readonly overhead: {
+    readonly api: LatencySummary;
+    readonly rawDynamoDb: LatencySummary;
+    readonly overheadP50Ms: number;
+  };
+  /** Requests the usage plan throttled (429) and the bench retried. */
+  readonly throttledRequests: number;
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** The Markdown report: the pattern table first, then boot, bundles and overhead. */
+export function renderMarkdown(results: BenchResults, chartFile: string): string {
+  const { settings, machine } = results;
+  const rows = results.patterns.map(
+    (p) =>
+      `| ${p.name} | ${ms(p.response.p50)} | ${ms(p.visible.p50)} | ${ms(p.visible.p95)} | ${ms(p.visible.p99)} | ${ms(p.coldVisibleMs)} | ${p.throughputPerSecond === undefined ? 'n/a' : p.throughputPerSecond.toFixed(1)} | ${p.visibleWhen} |`,
+  );
+  const slowest = [...results.functions].sort((a, b) => b.bundleBytes - a.bundleBytes);
+  const functionRows = slowest.map(
+    (f) => `| ${f.name} | ${kib(f.bundleBytes)} | ${f.initMs === undefined ? 'not invoked' : ms(f.initMs)} |`,
+  );
+  return `# Pattern benchmark (local cloud)
+
+${results.startedAt} · ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node.js ${machine.node}.
+${settings.samples} sequential passes per pattern after one cold pass; throughput: ${settings.throughputItems} items at
+${settings.concurrency} in flight. Results are polled every ${settings.pollIntervalMs} ms, the resolution of every
+"visible" figure. With ${settings.samples} samples, p95 and p99 are the slowest pass or close to it.
+
+![Latency to visible, per pattern](${chartFile})
+
+| pattern | response p50 | visible p50 | visible p95 | visible p99 | cold | items/s | visible when |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+- Synth: ${ms(results.synthMs)}; local cloud boot to every endpoint answering: ${ms(results.bootMs)}.
+- Local cloud overhead on \`GET /sync/orders/{id}\` (API Gateway emulation + Lambda worker + handler) over its one
+  DynamoDB \`GetItem\` made directly: ${ms(results.overhead.overheadP50Ms)} at p50 (API ${ms(results.overhead.api.p50)},
+  raw call ${ms(results.overhead.rawDynamoDb.p50)}).
+- Requests throttled by the usage plan (429) and retried: ${results.throttledRequests}.
+
+| function | bundle | init (first invocation) |
+| --- | --- | --- |
+${functionRows.join('\n')}
+`;
+}
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A horizontal bar chart (SVG) of each pattern's p50 and p95 time to visible. */
+export function renderSvg(patterns: readonly PatternResult[]): string {
+  const rowHeight = 34;
+  const left = 170;
+  const width = 760;
+  const top = 40;
+  const height = top + patterns.length * rowHeight + 40;
+  const max = Math.max(1, ...patterns.map((p) => p.visible.p95));
+  const scale = (value: number) => ((width - left - 90) * value) / max;
+  const bars = patterns.map((p, i) => {
+    const y = top + i * rowHeight;
+    return [
+      `<text x="${left - 8}" y="${y + 16}" text-anchor="end">${escapeXml(p.name)}</text>`,
+      `<rect x="${left}" y="${y + 2}" width="${scale(p.visible.p95).toFixed(1)}" height="20" fill="#9ecae1"><title>p95 ${Math.round(p.visible.p95)} ms</title></rect>`,
+      `<rect x="${left}" y="${y + 6}" width="${scale(p.visible.p50).toFixed(1)}" height="12" fill="#08519c"><title>p50 ${Math.round(p.visible.p50)} ms</title></rect>`,
+      `<text x="${left + scale(p.visible.p95) + 6}" y="${y + 16}">${Math.round(p.visible.p50)} / ${Math.round(p.visible.p95)} ms</text>`,
+    ].join('\n  ');
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13" role="img" aria-labelledby="title">
+  <title id="title">Time from submit to result visible, per pattern: p50 (dark) and p95 (light), milliseconds</title>
+  <text x="${left}" y="22" font-weight="bold">Submit to visible: p50 (dark) / p95 (light)</text>
+  ${bars.join('\n  ')}
+</svg>
+`;
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { type BenchResults, type PatternResult, renderMarkdown, renderSvg } from '../../../bench/report.ts';
+import { percentile, summarize, withConcurrency } from '../../../bench/stats.ts';
+
+describe('latency statistics', () => {
+  it('takes nearest-rank percentiles: p50 of 1..10 is 5, p95 and p99 the largest', () => {
+    const sorted = Array.from({ length: 10 }, (_, i) => i + 1);
+    expect([50, 90, 95, 99, 100].map((p) => percentile(sorted, p))).toEqual([5, 9, 10, 10, 10]);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(99);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('summarizes a sample in any order', () => {
+    expect(summarize([30, 10, 20])).toEqual({
+      count: 3,
+      p50: 20,
+      p95: 30,
+      p99: 30,
+      min: 10,
+      max: 30,
+      mean: 20,
+    });
+  });
+
+  it('never runs more than the concurrency at once, and keeps results in item order', async () => {
+    let running = 0;
+    let peak = 0;
+    const results = await withConcurrency([5, 1, 3, 2, 4], 2, async (item) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, item));
+      running--;
+      return item * 10;
+    });
+    expect(results).toEqual([50, 10, 30, 20, 40]);
+    expect(peak).toBe(2);
+  });
+});
+
+describe('the report', () => {
+  const summary = (p50: number, p95: number) => ({
+    count: 5,
+    p50,
+    p95,
+    p99: p95,
+    min: p50,
+    max: p95,
+    mean: p50,
+  });
+  const patterns: PatternResult[] = [
+    {
+      id: 'sync',
+      name: '1. API payload',
+      visibleWhen: '201',
+      coldVisibleMs: 400,
+      response: summary(20, 30),
+      visible: summary(20, 30),
+      throughputPerSecond: 40,
+    },
+    {
+      id: 'queue',
+      name: '2. Message queue <&>',
+      visibleWhen: 'DONE',
+      coldVisibleMs: 3000,
+      response: summary(25, 35),
+      visible: summary(1500, 2500),
+    },
+  ];
+  const results: BenchResults = {
+    startedAt: '2026-11-22T12:00:00.000Z',
+    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24, node: '22.20.0' },
+    settings: { samples: 5, throughputItems: 10, concurrency: 2, pollIntervalMs: 25 },
+    synthMs: 20_000,
+    bootMs: 9_000,
+    patterns,
+    functions: [
+      { name: 'ApiPayloadRecordOrder', bundleBytes: 204_800, initMs: 180 },
+      { name: 'Unused', bundleBytes: 1024 },
+    ],
+    overhead: { api: summary(12, 20), rawDynamoDb: summary(3, 5), overheadP50Ms: 9 },
+    throttledRequests: 0,
+  };
+
+  it('puts every pattern in the Markdown table with its figures, and the chart beside it', () => {
+    const markdown = renderMarkdown(results, 'latency.svg');
+    expect(markdown).toContain('![Latency to visible, per pattern](latency.svg)');
+    expect(markdown).toContain('| 1. API payload | 20 ms | 20 ms | 30 ms | 30 ms | 400 ms | 40.0 | 201 |');
+    expect(markdown).toContain(
+      '| 2. Message queue <&> | 25 ms | 1500 ms | 2500 ms | 2500 ms | 3000 ms | n/a | DONE |',
+    );
+    expect(markdown).toContain('| ApiPayloadRecordOrder | 200 KiB | 180 ms |');
+    expect(markdown).toContain('| Unused | 1 KiB | not invoked |');
+    expect(markdown).toContain('9 ms at p50');
+  });
+
+  it('draws a bar per pattern, scaled to the slowest p95, with names escaped', () => {
+    const svg = renderSvg(patterns);
+    expect(svg.match(/<rect /g)).toHaveLength(4);
+    expect(svg).toContain('Message queue &lt;&amp;&gt;');
+    expect(svg).toContain('1500 / 2500 ms');
+    expect(svg).toContain('width="500.0"');
+  });
+});
