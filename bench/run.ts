@@ -7,6 +7,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } fro
 import type { CfnTemplate } from '../local/cloudformation/types.ts';
 import { synthesize } from '../local/synth.ts';
 import { ApiClient, until } from './api.ts';
+import { costPerMillion, renderCostMarkdown } from './cost-model.ts';
 import { POLL_INTERVAL_MS, pushToDone, SCENARIOS, type Timing } from './patterns.ts';
 import {
   type BenchResults,
@@ -147,9 +148,10 @@ async function main(): Promise<void> {
 
   const out = path.resolve(PROJECT_ROOT, values.out ?? 'bench-results');
   await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const costs = costPerMillion();
+  await writeFile(path.join(out, 'results.json'), `${JSON.stringify({ ...results, costs }, null, 2)}\n`);
   await writeFile(path.join(out, 'latency.svg'), renderSvg(results.patterns));
-  const report = renderMarkdown(results, 'latency.svg');
+  const report = `${renderMarkdown(results, 'latency.svg')}\n${renderCostMarkdown(costs)}`;
   await writeFile(path.join(out, 'report.md'), report);
   console.log(
     `\n${report}\nWritten to ${path.relative(PROJECT_ROOT, out)}/ (results.json, report.md, latency.svg)`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { costPerMillion, PRICES, renderCostMarkdown } from '../../../bench/cost-model.ts';
 import { type BenchResults, type PatternResult, renderMarkdown, renderSvg } from '../../../bench/report.ts';
 import { percentile, summarize, withConcurrency } from '../../../bench/stats.ts';
 
@@ -104,5 +105,37 @@ describe('the report', () => {
     expect(svg).toContain('Message queue &lt;&amp;&gt;');
     expect(svg).toContain('1500 / 2500 ms');
     expect(svg).toContain('width="500.0"');
+  });
+});
+
+describe('the cost model', () => {
+  it('prices the synchronous pattern from its API request, transactional write and one small invocation', () => {
+    const [sync] = costPerMillion();
+    // 3.50 (API) + 2 x 0.625 (write units) + 0.20 (Lambda requests) + 0.0125 GB-s x 13.3334 (Lambda compute).
+    expect(sync).toMatchObject({ id: 'sync', usdPerMillion: 5.12, largest: 'REST API request' });
+  });
+
+  it('prices every pattern, states a fixed monthly cost where one exists, and cites every price', () => {
+    const costs = costPerMillion();
+    expect(costs.map((c) => c.id)).toEqual([
+      'sync',
+      'queue',
+      'stream',
+      'file',
+      'shared',
+      'pubsub',
+      'cqrs',
+      'push',
+    ]);
+    for (const cost of costs) {
+      expect(cost.usdPerMillion).toBeGreaterThan(0);
+    }
+    expect(costs.find((c) => c.id === 'stream')?.fixedMonthlyUsd).toBeCloseTo(21.9);
+    const markdown = renderCostMarkdown(costs);
+    expect(markdown).toContain('| 1. API payload | $5.12 | REST API request |');
+    expect(markdown).toContain('+ $21.90/month');
+    for (const price of Object.values(PRICES)) {
+      expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
+    }
   });
 });
