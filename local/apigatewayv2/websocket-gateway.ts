@@ -233,7 +233,7 @@ export class WebSocketGateway {
       );
       const status = integrationStatus(outcome);
       if (status < 200 || status > 299) {
-        refuse(socket, new Refusal(status, status === 500 ? 'Internal server error' : 'Forbidden'));
+        refuse(socket, new Refusal(status, status >= 500 ? 'Internal server error' : 'Forbidden'));
         return;
       }
     }
@@ -456,10 +456,13 @@ export class WebSocketGateway {
   }
 }
 
-/** The status code a `$connect` integration answered (`500` when it failed). */
+/**
+ * The status code a `$connect` integration answered: `502` when the function failed, as API Gateway reports a
+ * Lambda integration's failure.
+ */
 function integrationStatus(outcome: InvokeOutcome): number {
   if (outcome.status !== 'succeeded') {
-    return 500;
+    return 502;
   }
   const result = JSON.parse(outcome.payload) as { statusCode?: unknown } | null;
   return typeof result?.statusCode === 'number' ? result.statusCode : 200;

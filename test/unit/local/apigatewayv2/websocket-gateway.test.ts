@@ -245,9 +245,11 @@ describe('the handshake', () => {
     expect(invocations.every((i) => i.functionName === 'Authorize')).toBe(true);
   });
 
-  it('refuses the connection with the status the $connect integration answers', async () => {
+  it('refuses the connection with the status the $connect integration answers, 502 when it fails', async () => {
     answer = (functionName, event) => (functionName === 'Authorize' ? allow(event) : { statusCode: 429 });
     await expect(open(`${stageUrl}?ticket=t`)).rejects.toBe(429);
+    answer = (functionName, event) => (functionName === 'Authorize' ? allow(event) : new Error('boom'));
+    await expect(open(`${stageUrl}?ticket=t`)).rejects.toBe(502);
   });
 
   it('passes the authorizer its REQUEST event, and the integration the authorizer’s context', async () => {
