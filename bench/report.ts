@@ -1,4 +1,5 @@
 import type { LatencySummary } from './stats.ts';
+import type { VersusResult } from './versus-serverless-offline.ts';
 
 /** What one pattern measured. */
 export interface PatternResult {
@@ -34,6 +35,7 @@ export interface BenchResults {
     readonly throughputItems: number;
     readonly concurrency: number;
     readonly pollIntervalMs: number;
+    readonly versusRequests: number;
   };
   readonly synthMs: number;
   /** `startLocalCloud` start -> every REST and WebSocket endpoint answering. */
@@ -48,6 +50,8 @@ export interface BenchResults {
   };
   /** Requests the usage plan throttled (429) and the bench retried. */
   readonly throttledRequests: number;
+  /** The local cloud's API Gateway + Lambda emulation against serverless-offline's, on one trivial handler. */
+  readonly versus?: VersusResult;
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
@@ -86,6 +90,26 @@ ${rows.join('\n')}
 | function | bundle | init (first invocation) |
 | --- | --- | --- |
 ${functionRows.join('\n')}
+${results.versus ? renderVersus(results.versus) : ''}`;
+}
+
+/** The side-by-side with serverless-offline. */
+function renderVersus(versus: VersusResult): string {
+  const row = (name: string, side: VersusResult['localCloud'] | undefined) =>
+    side
+      ? `| ${name} | ${side.requestsPerSecond.toFixed(0)} | ${ms(side.latency.p50)} | ${ms(side.latency.p99)} | ${side.errors} |`
+      : `| ${name} | not measured: ${versus.skipped ?? 'unknown'} | | | |`;
+  return `
+## Side by side: API Gateway + Lambda emulation
+
+The same trivial handler (200 with a small JSON body) behind each, ${versus.requests} GETs at ${versus.concurrency} in
+flight after 50 warm-up requests, one after the other on the same machine. serverless ${versus.versions.serverless},
+serverless-offline ${versus.versions['serverless-offline']}.
+
+| emulation | requests/s | p50 | p99 | errors |
+| --- | --- | --- | --- | --- |
+${row('local cloud', versus.localCloud)}
+${row('serverless-offline', versus.serverlessOffline)}
 `;
 }
 

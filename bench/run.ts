@@ -17,6 +17,7 @@ import {
   renderSvg,
 } from './report.ts';
 import { summarize, withConcurrency } from './stats.ts';
+import { versusServerlessOffline } from './versus-serverless-offline.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 const STATE = path.join(PROJECT_ROOT, '.local-cloud', 'bench');
@@ -30,12 +31,13 @@ Options:
   --samples <n>      sequential passes per pattern after a cold one (default 15)
   --items <n>        items per pattern for throughput (default 20)
   --concurrency <n>  items in flight for throughput (default 4)
+  --versus-requests <n>  requests per side against serverless-offline (default 2000; installs it once)
   --out <dir>        where results go (default bench-results)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   const parsed = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 1_000) {
-    console.error(`--${name} must be a whole number from 1 to 1000, got ${value}`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 100_000) {
+    console.error(`--${name} must be a whole number from 1 to 100000, got ${value}`);
     process.exit(2);
   }
   return parsed;
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       samples: { type: 'string' },
       items: { type: 'string' },
       concurrency: { type: 'string' },
+      'versus-requests': { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     throughputItems: positive('items', values.items, 20),
     concurrency: positive('concurrency', values.concurrency, 4),
     pollIntervalMs: POLL_INTERVAL_MS,
+    versusRequests: positive('versus-requests', values['versus-requests'], 2_000),
   };
   const startedAt = new Date().toISOString();
   await rm(STATE, { recursive: true, force: true });
@@ -145,6 +149,15 @@ async function main(): Promise<void> {
   } finally {
     await cloud.stop();
   }
+  results = {
+    ...results,
+    versus: await versusServerlessOffline({
+      stateDirectory: STATE,
+      requests: settings.versusRequests,
+      concurrency: 16,
+      log: console.log,
+    }),
+  };
 
   const out = path.resolve(PROJECT_ROOT, values.out ?? 'bench-results');
   await mkdir(out, { recursive: true });

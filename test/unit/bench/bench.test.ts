@@ -75,7 +75,7 @@ describe('the report', () => {
   const results: BenchResults = {
     startedAt: '2026-11-22T12:00:00.000Z',
     machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24, node: '22.20.0' },
-    settings: { samples: 5, throughputItems: 10, concurrency: 2, pollIntervalMs: 25 },
+    settings: { samples: 5, throughputItems: 10, concurrency: 2, pollIntervalMs: 25, versusRequests: 100 },
     synthMs: 20_000,
     bootMs: 9_000,
     patterns,
@@ -137,5 +137,55 @@ describe('the cost model', () => {
     for (const price of Object.values(PRICES)) {
       expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
     }
+  });
+});
+
+describe('the side-by-side with serverless-offline', () => {
+  const side = {
+    requestsPerSecond: 812.4,
+    latency: { count: 100, p50: 15, p95: 30, p99: 42, min: 5, max: 50, mean: 18 },
+    errors: 0,
+  };
+  const base = {
+    startedAt: '2026-11-22T12:00:00.000Z',
+    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24, node: '22.20.0' },
+    settings: { samples: 5, throughputItems: 10, concurrency: 2, pollIntervalMs: 25, versusRequests: 100 },
+    synthMs: 1,
+    bootMs: 1,
+    patterns: [],
+    functions: [],
+    overhead: { api: side.latency, rawDynamoDb: side.latency, overheadP50Ms: 0 },
+    throttledRequests: 0,
+  };
+  const versions = { serverless: '3.40.0', 'serverless-offline': '13.9.0' } as const;
+
+  it('shows both sides at the same concurrency', () => {
+    const markdown = renderMarkdown(
+      {
+        ...base,
+        versus: {
+          requests: 100,
+          concurrency: 16,
+          localCloud: side,
+          serverlessOffline: { ...side, requestsPerSecond: 400 },
+          versions,
+        },
+      },
+      'latency.svg',
+    );
+    expect(markdown).toContain('100 GETs at 16 in');
+    expect(markdown).toContain('| local cloud | 812 | 15 ms | 42 ms | 0 |');
+    expect(markdown).toContain('| serverless-offline | 400 | 15 ms | 42 ms | 0 |');
+  });
+
+  it('says why serverless-offline was not measured', () => {
+    const markdown = renderMarkdown(
+      {
+        ...base,
+        versus: { requests: 100, concurrency: 16, localCloud: side, skipped: 'no registry', versions },
+      },
+      'latency.svg',
+    );
+    expect(markdown).toContain('| serverless-offline | not measured: no registry |');
   });
 });
