@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { TestProject } from 'vitest/node';
@@ -32,11 +32,33 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const assemblyDirectory = path.join(STATE_DIRECTORY, 'cdk.out');
   await synthesize({ outputDirectory: assemblyDirectory });
   const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE_DIRECTORY, port: 0 });
-  project.provide(
-    'target',
-    await targetFromOutputs('local', cloud.outputsFile, fetchApiKeyValue, cloud.emulatorEndpoints),
+  const target = await targetFromOutputs(
+    'local',
+    cloud.outputsFile,
+    fetchApiKeyValue,
+    cloud.emulatorEndpoints,
   );
-  return () => cloud.stop();
+  project.provide('target', target);
+  return async () => {
+    await cloud.stop();
+    // Every request of the suite carried the API key: no log line of any function or emulator may hold it.
+    const leaks = await filesContaining(path.join(STATE_DIRECTORY, 'logs'), target.apiKey);
+    if (leaks.length > 0) {
+      throw new Error(`The API key value was logged, in ${leaks.join(', ')}`);
+    }
+  };
+}
+
+/** The files of a folder whose text contains `secret`. */
+async function filesContaining(directory: string, secret: string): Promise<string[]> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    if ((await readFile(path.join(directory, name), 'utf8')).includes(secret)) {
+      found.push(name);
+    }
+  }
+  return found;
 }
 
 async function fetchApiKeyValue(apiKeyId: string): Promise<string> {
