@@ -4,7 +4,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import type { TestProject } from 'vitest/node';
 import { startLocalCloud } from '../../local/cloud.ts';
 import { synthesize } from '../../local/synth.ts';
-import { type Target, targetFromOutputs, targetName } from './target.ts';
+import { sdkClientConfig, type Target, type TargetName, targetFromOutputs, targetName } from './target.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +23,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const name = targetName();
   if (name !== 'local') {
     const outputsFile = process.env.E2E_OUTPUTS_FILE ?? `outputs.${name}.json`;
-    project.provide('target', await targetFromOutputs(name, outputsFile, fetchApiKeyValue));
+    const fetchKey = (apiKeyId: string) => fetchApiKeyValue(name, apiKeyId);
+    project.provide('target', await targetFromOutputs(name, outputsFile, fetchKey));
     return undefined;
   }
 
@@ -34,13 +35,19 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE_DIRECTORY, port: 0 });
   project.provide(
     'target',
-    await targetFromOutputs('local', cloud.outputsFile, fetchApiKeyValue, cloud.emulatorEndpoints),
+    await targetFromOutputs(
+      'local',
+      cloud.outputsFile,
+      (apiKeyId) => fetchApiKeyValue('local', apiKeyId),
+      cloud.emulatorEndpoints,
+    ),
   );
   return () => cloud.stop();
 }
 
-async function fetchApiKeyValue(apiKeyId: string): Promise<string> {
-  const client = new APIGatewayClient({});
+/** The API key's value by its id, from the target's API Gateway (LocalStack's endpoint on `localstack`). */
+async function fetchApiKeyValue(name: TargetName, apiKeyId: string): Promise<string> {
+  const client = new APIGatewayClient(sdkClientConfig(name, 'APIGATEWAY'));
   const key = await client.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }));
   if (!key.value) {
     throw new Error(`API key ${apiKeyId} has no value`);

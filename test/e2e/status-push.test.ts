@@ -83,7 +83,9 @@ describe('real-time push over WebSocket', () => {
       const submitted = await callApi('queue/orders', { method: 'POST', body: purchaseOrder({ orderId }) });
       expect(submitted.status, submitted.text).toBe(202);
       await client.next((m) => m.type === 'status' && m.status === 'DONE', 'DONE');
-      console.log(`push: DONE reached the socket ${Math.round(performance.now() - sentAt)} ms after the POST`);
+      console.log(
+        `push: DONE reached the socket ${Math.round(performance.now() - sentAt)} ms after the POST`,
+      );
       const statuses = client.messages.filter((m) => m.type === 'status');
       expect(statuses.map((m) => m.status)).toEqual(['QUEUED', 'PROCESSING', 'DONE']);
       for (const message of statuses) {
