@@ -5,15 +5,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
+import { type SdkService, sdkClientConfig } from './target.ts';
 
-/** Client settings for the target: the local cloud's emulator endpoint, or the default chain elsewhere. */
-function clientConfig(service: 'SQS' | 'SNS' | 'KINESIS' | 'S3' | 'DYNAMODB') {
+/** Client settings for the target: the local cloud's emulators, LocalStack, or the default chain on AWS. */
+function clientConfig(service: SdkService) {
   const target = inject('target');
-  const endpoint = target.endpoints[`AWS_ENDPOINT_URL_${service}`];
-  return target.name === 'local' && endpoint
-    ? { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }
-    : {};
+  return sdkClientConfig(target.name, service, target.endpoints);
 }
 
 /** An SQS client for the target. */

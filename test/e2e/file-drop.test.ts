@@ -172,9 +172,7 @@ describe('file drop: presigned upload, S3 event, processor', () => {
     return Buffer.from(`[${item.repeat(Math.ceil((megabytes * MB) / item.length))}{}]`);
   }
 
-  it('processes a 30 MB multipart upload once it completes, and a 90 MB one with no more memory', {
-    timeout: 180_000,
-  }, async () => {
+  it('processes a 30 MB multipart upload once it completes', { timeout: 120_000 }, async () => {
     const bytes = jsonExport(30);
     const answer = await announce({
       filename: 'orders-export.json',
@@ -187,31 +185,52 @@ describe('file drop: presigned upload, S3 event, processor', () => {
     await putMultipart(answer.upload, bytes);
     const status = await finalStatus(answer.fileId, 60_000);
     expect(status).toMatchObject({ status: 'PROCESSED', size: bytes.length, sha256: sha256(bytes) });
+  });
 
-    // The processor's memory, from its REPORT lines (peak heap plus buffers, garbage not yet collected included,
-    // as Lambda's figure includes it): holding a 90 MB file would add at least 90 MB at once; streaming it adds
-    // what the garbage collector lets build up, whatever the file's size.
-    const large = jsonExport(90);
-    const largeAnswer = await announce({
-      filename: 'full-export.json',
-      contentType: 'application/json',
-      size: large.length,
+  describe('a 90 MB file in one PUT', () => {
+    let large: Buffer;
+    let status: FileStatusBody;
+    beforeAll(async () => {
+      // A small file first, so the processor has reported an invocation that held next to nothing.
+      const small = Buffer.from('sku,quantity\nA-1,2\n');
+      const smallAnswer = await announce({
+        filename: 'small.csv',
+        contentType: 'text/csv',
+        size: small.length,
+      });
+      expect((await put(smallAnswer.upload, small)).status).toBe(200);
+      await finalStatus(smallAnswer.fileId);
+      large = jsonExport(90);
+      const answer = await announce({
+        filename: 'full-export.json',
+        contentType: 'application/json',
+        size: large.length,
+      });
+      expect((await put(answer.upload, large)).status).toBe(200);
+      status = await finalStatus(answer.fileId, 120_000);
+    }, 180_000);
+
+    it('is processed, every byte checked', () => {
+      expect(status).toMatchObject({ status: 'PROCESSED', sha256: sha256(large) });
     });
-    expect((await put(largeAnswer.upload, large)).status).toBe(200);
-    expect(await finalStatus(largeAnswer.fileId, 120_000)).toMatchObject({
-      status: 'PROCESSED',
-      sha256: sha256(large),
-    });
-    if (inject('target').name === 'local') {
-      const reports = await maxMemoryUsedMb('ProcessUpload');
-      const largest = Math.max(...reports);
-      const smallest = Math.min(...reports);
-      console.info(
-        `file processor memory: ${smallest} MB to ${largest} MB over ${reports.length} invocations`,
-      );
-      expect(reports.length).toBeGreaterThan(2);
-      expect(largest - smallest).toBeLessThan((large.length / MB) * 0.6);
-    }
+
+    // Local cloud only: the REPORT lines are read from its log files (.local-cloud/e2e/logs). On LocalStack and
+    // AWS they are in CloudWatch Logs, and Lambda's figure is the micro-VM's memory, not the worker heap measured here.
+    it.skipIf(inject('target').name !== 'local')(
+      'is streamed: the processor holds no more memory for it than for a small file (REPORT lines, local cloud only)',
+      async () => {
+        // Peak heap plus buffers, garbage not yet collected included, as Lambda's figure includes it: holding a
+        // 90 MB file would add at least 90 MB at once; streaming it adds what the garbage collector lets build up.
+        const reports = await maxMemoryUsedMb('ProcessUpload');
+        const largest = Math.max(...reports);
+        const smallest = Math.min(...reports);
+        console.info(
+          `file processor memory: ${smallest} MB to ${largest} MB over ${reports.length} invocations`,
+        );
+        expect(reports.length).toBeGreaterThanOrEqual(2);
+        expect(largest - smallest).toBeLessThan((large.length / MB) * 0.6);
+      },
+    );
   });
 
   it('refuses an upload that is not the one announced: other content type or other length', async () => {
@@ -246,6 +265,9 @@ describe('file drop: presigned upload, S3 event, processor', () => {
     // Same length, other bytes: the second upload's event finds the outcome recorded and changes nothing.
     const second = Buffer.from('sku,quantity\nB-9,7\n');
     const again = await put(answer.upload, second);
+    // S3 refuses the PUT (412, If-None-Match: *) while the first upload is still under incoming/, and takes it once
+    // the processor has moved that away; fauxqs ignores the condition, so the local cloud always takes it.
+    expect([200, 412]).toContain(again.status);
     if (again.status === 200) {
       await eventually(
         async () => ((await exists(s3, `incoming/${answer.fileId}/once.csv`)) ? undefined : true),

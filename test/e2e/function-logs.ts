@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { STATE_DIRECTORY } from './global-setup.ts';
 
+// Local cloud only: a test that reads these skips other targets, whose function logs are in CloudWatch Logs.
+
 /** The lines a local cloud function printed, from `.local-cloud/e2e/logs/{functionName}.log`. */
 export async function functionLogLines(functionNamePart: string): Promise<string[]> {
   const directory = path.join(STATE_DIRECTORY, 'logs');

@@ -4,7 +4,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import type { TestProject } from 'vitest/node';
 import { startLocalCloud } from '../../local/cloud.ts';
 import { synthesize } from '../../local/synth.ts';
-import { type Target, targetFromOutputs, targetName } from './target.ts';
+import { sdkClientConfig, type Target, type TargetName, targetFromOutputs, targetName } from './target.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +23,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const name = targetName();
   if (name !== 'local') {
     const outputsFile = process.env.E2E_OUTPUTS_FILE ?? `outputs.${name}.json`;
-    project.provide('target', await targetFromOutputs(name, outputsFile, fetchApiKeyValue));
+    const fetchKey = (apiKeyId: string) => fetchApiKeyValue(name, apiKeyId);
+    project.provide('target', await targetFromOutputs(name, outputsFile, fetchKey));
     return undefined;
   }
 
@@ -35,7 +36,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const target = await targetFromOutputs(
     'local',
     cloud.outputsFile,
-    fetchApiKeyValue,
+    (apiKeyId) => fetchApiKeyValue('local', apiKeyId),
     cloud.emulatorEndpoints,
   );
   project.provide('target', target);
@@ -61,8 +62,9 @@ async function filesContaining(directory: string, secret: string): Promise<strin
   return found;
 }
 
-async function fetchApiKeyValue(apiKeyId: string): Promise<string> {
-  const client = new APIGatewayClient({});
+/** The API key's value by its id, from the target's API Gateway (LocalStack's endpoint on `localstack`). */
+async function fetchApiKeyValue(name: TargetName, apiKeyId: string): Promise<string> {
+  const client = new APIGatewayClient(sdkClientConfig(name, 'APIGATEWAY'));
   const key = await client.send(new GetApiKeyCommand({ apiKey: apiKeyId, includeValue: true }));
   if (!key.value) {
     throw new Error(`API key ${apiKeyId} has no value`);

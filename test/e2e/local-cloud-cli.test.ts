@@ -7,6 +7,7 @@ import { isPortFree } from '../../local/emulators/ports.ts';
 import { STATE_DIRECTORY } from './global-setup.ts';
 import { targetName } from './target.ts';
 
+// Local cloud only: it tests `npm start` itself, which LocalStack and AWS do not run.
 describe.runIf(targetName() === 'local')('npm start (the local cloud command)', () => {
   it('serves the API, and on Ctrl-C stops everything it started, DynamoDB Local included', async () => {
     const state = await mkdtemp(path.join(tmpdir(), 'local-cloud-cli-'));

@@ -16,6 +16,7 @@ import {
   SHARED_ATTRIBUTES,
 } from '../../lambda/domain/shared-order.ts';
 import { DataSharingStack } from '../../lib/data-sharing-stack.ts';
+import { SUITE_OUTPUTS } from '../e2e/target.ts';
 
 let stack: Stack;
 let template: Template;
@@ -929,5 +930,39 @@ describe('real-time push pattern', () => {
 
   it('exports the WebSocket URL', () => {
     expect(template.toJSON().Outputs.WebSocketUrl).toBeDefined();
+  });
+});
+
+describe('one template for every target', () => {
+  it('names no local endpoint, emulator or target anywhere in the template', () => {
+    // The local cloud and LocalStack inject their endpoints at run time; AWS has none to inject.
+    const text = JSON.stringify(template.toJSON());
+    for (const localOnly of [
+      '127.0.0.1',
+      'localhost',
+      'localstack',
+      '.local-cloud',
+      'E2E_',
+      'AWS_ENDPOINT_URL',
+    ]) {
+      expect(text.toLowerCase(), localOnly).not.toContain(localOnly.toLowerCase());
+    }
+  });
+
+  it('gives no function an endpoint or credentials in its environment', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions).length).toBeGreaterThan(0);
+    for (const [id, resource] of Object.entries(functions)) {
+      const variables = Object.keys(resource.Properties?.Environment?.Variables ?? {});
+      expect(
+        variables.filter((name) => /^AWS_(ENDPOINT_URL|ACCESS_KEY_ID|SECRET_ACCESS_KEY|REGION)/.test(name)),
+        id,
+      ).toEqual([]);
+    }
+  });
+
+  it('outputs everything the e2e suite reads from a cdk deploy outputs file', () => {
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'ApiKeyId', ...SUITE_OUTPUTS]));
   });
 });
