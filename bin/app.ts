@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DataSharingStack } from '../lib/data-sharing-stack.ts';
 
 const app = new App();
@@ -8,5 +8,8 @@ new DataSharingStack(app, 'DataSharingStack', {
     'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-// Security best practices are checked on every synth: an unacknowledged finding stops it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+// Security and serverless best practices are checked on every synth: an unacknowledged finding stops it.
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app, { verbose: true }),
+  new ServerlessChecks(app, { verbose: true }),
+);

@@ -10,6 +10,7 @@ import { uploadRequestJsonSchema } from '../../lambda/domain/file-drop.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import { DocumentBucket } from '../platform/document-bucket.ts';
+import { acknowledgeLastStopQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 
 export interface FileDropPatternProps {
@@ -74,11 +75,10 @@ export class FileDropPattern extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the processor’s on-failure destination; a DLQ of its own would only move the problem.',
-    });
+    acknowledgeLastStopQueue(
+      this.failures,
+      'This queue is the processor’s on-failure destination; a DLQ of its own would only move the problem.',
+    );
     new Alarm(this, 'ProcessorFailuresAlarm', {
       alarmDescription:
         'Uploads the processor failed on after every retry: the files stay in incoming/; fix, then re-drive.',

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { StreamViewType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,6 +9,7 @@ import { orderJsonSchema } from '../../lambda/domain/order.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import { DocumentBucket } from '../platform/document-bucket.ts';
+import { acknowledgeLastStopQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 
 export interface MessageQueuePatternProps {
@@ -56,11 +57,10 @@ export class MessageQueuePattern extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This is the dead-letter queue of the order queue; a DLQ of its own would only move the problem.',
-    });
+    acknowledgeLastStopQueue(
+      this.deadLetterQueue,
+      'This is the dead-letter queue of the order queue; a DLQ of its own would only move the problem.',
+    );
     this.queue = new Queue(this, 'OrderQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -112,7 +112,7 @@ export class MessageQueuePattern extends Construct {
       .bindBucket(receipts.bucket, { access: 'write', env: 'RECEIPTS_BUCKET_NAME' })
       .bindBucket(claims.bucket, { access: 'read', env: 'CLAIM_CHECK_BUCKET_NAME' });
     // Ten orders a batch, gathered for at most a second: fewer invocations under load, little added latency.
-    worker.function.addEventSource(
+    worker.acknowledgeQueueSourceFailures().function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,
         maxBatchingWindow: BATCHING_WINDOW,

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { productEventEnvelopeJsonSchema } from '../../lambda/domain/product-event.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
+import { acknowledgeLastStopQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 import { streamConsumerSettings } from '../platform/stream-consumer.ts';
 
@@ -48,10 +49,10 @@ export class MessageStreamPattern extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the on-failure destination of the stream consumer; it is the dead-letter queue.',
-    });
+    acknowledgeLastStopQueue(
+      this.failures,
+      'This queue is the on-failure destination of the stream consumer; it is the dead-letter queue.',
+    );
 
     const publish = new AppFunction(this, 'PublishEvents', {
       entry: 'message-stream/publish-events.ts',

@@ -120,9 +120,11 @@ export class PubSubPattern extends Construct {
         ),
         reason: 'One method, GET /events/orders/{orderId}: the wildcard is the order id path parameter.',
       });
-      consumer.function.addEventSource(
-        new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
-      );
+      consumer
+        .acknowledgeQueueSourceFailures()
+        .function.addEventSource(
+          new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
+        );
       this.topic.addSubscription(subscription(queue, dead.queue));
       return { queue, deadLetterQueue: dead.queue, function: consumer };
     };

@@ -90,10 +90,14 @@ export class AppFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
     });
+    const pinnedRuntime =
+      'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.';
+    acknowledge.acknowledge({ id: 'AwsSolutions-L1', reason: pinnedRuntime });
+    acknowledge.acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime });
     acknowledge.acknowledge({
-      id: 'AwsSolutions-L1',
+      id: 'Serverless-LambdaDLQ',
       reason:
-        'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.',
+        'A function DLQ catches failed asynchronous invocations. These functions are invoked synchronously (API Gateway) or by event source mappings, whose failures stay on the source queue’s DLQ or go to the mapping’s on-failure destination; the one asynchronously invoked (S3 events) has an on-failure destination, which keeps more than a DLQ.',
     });
   }
 
@@ -169,6 +173,19 @@ export class AppFunction extends Construct {
         keys === '*'
           ? 'Object-level access to the objects of this one bucket; object keys are per order and not known in advance.'
           : `Object-level access to the objects under ${keys} of this one bucket; keys are per file and not known in advance.`,
+    });
+    return this;
+  }
+
+  /**
+   * Acknowledges that an SQS event source mapping has no on-failure destination: for SQS sources, messages that
+   * keep failing go to the queue's own dead-letter queue (its redrive policy), which `queue` has.
+   */
+  acknowledgeQueueSourceFailures(): this {
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'An SQS event source keeps failed messages on the queue, which dead-letters them by its redrive policy; on-failure destinations are for stream sources.',
     });
     return this;
   }

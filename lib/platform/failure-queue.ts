@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface FailureQueueProps {
@@ -25,10 +25,10 @@ export class FailureQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is the on-failure destination of ${props.failuresOf}; a DLQ of its own would only move the problem.`,
-    });
+    acknowledgeLastStopQueue(
+      this.queue,
+      `This queue is the on-failure destination of ${props.failuresOf}; a DLQ of its own would only move the problem.`,
+    );
     this.alarm = new Alarm(this, 'Alarm', {
       alarmDescription: props.alarmDescription,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
@@ -41,4 +41,14 @@ export class FailureQueue extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
+}
+
+/**
+ * Acknowledges, with one reason, the findings (AwsSolutions-SQS3, Serverless-SQSRedrivePolicy) on a queue that is
+ * itself where failures end: a dead-letter queue or an on-failure destination.
+ */
+export function acknowledgeLastStopQueue(queue: IQueue, reason: string): void {
+  const acknowledge = Validations.of(queue);
+  acknowledge.acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  acknowledge.acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason });
 }

@@ -31,6 +31,11 @@ export interface PlatformRestApiProps {
   readonly burstLimit?: number;
   /** Requests per day for the API key. @default 100000 */
   readonly dailyQuota?: number;
+  /**
+   * Steady-state requests per second for the whole stage, every caller together: the ceiling for methods the usage
+   * plan does not cover (IAM-authorized ones). @default 100
+   */
+  readonly stageRateLimitPerSecond?: number;
 }
 
 export interface RouteOptions {
@@ -65,6 +70,8 @@ export class PlatformRestApi extends Construct {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         tracingEnabled: true,
         metricsEnabled: true,
+        throttlingRateLimit: props.stageRateLimitPerSecond ?? 100,
+        throttlingBurstLimit: 2 * (props.stageRateLimitPerSecond ?? 100),
       },
     });
     // The RestApi's own `Endpoint` output has a hashed name; the stack exports `ApiUrl` instead.

@@ -1,7 +1,7 @@
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cancelOrderJsonSchema,
@@ -52,10 +52,10 @@ function actionsOf(functionLogicalId: string): string[] {
 }
 
 describe('security checks (cdk-nag AwsSolutions)', () => {
-  it('synthesizes with every finding acknowledged', () => {
+  it('synthesizes with every finding acknowledged, AwsSolutions and Serverless packs', () => {
     const app = new App();
     new DataSharingStack(app, 'DataSharingStack');
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -90,6 +90,19 @@ describe('REST API', () => {
       ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
     });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+  });
+
+  it('caps the whole stage too, so methods outside the usage plan (IAM) are bounded', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 200,
+        }),
+      ]),
+    });
   });
 
   it('writes JSON access logs from the stage', () => {
