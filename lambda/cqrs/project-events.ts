@@ -2,12 +2,13 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type OrderEvent, orderEventSchema } from '../domain/cqrs-order.ts';
+import { type OrderEvent, parseLoggedEvent } from '../domain/cqrs-order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbEventLog } from '../shared/dynamodb-cqrs-event-log.ts';
 import { DynamoDbReadModels } from '../shared/dynamodb-cqrs-read-models.ts';
 import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
+import { logStreamFailures } from '../shared/record-failures.ts';
 import { type ProjectionDependencies, projectEvent } from './projection.ts';
 
 /** The event a log stream record carries (NEW_IMAGE), or `undefined` for a change that appends nothing. */
@@ -20,21 +21,22 @@ export function eventOf(record: DynamoDBRecord): OrderEvent | undefined {
   if (!image) {
     throw new Error(`Record ${record.eventID} has no new image: is the stream NEW_IMAGE?`);
   }
-  return orderEventSchema.parse(unmarshall(image as Record<string, AttributeValue>));
+  return parseLoggedEvent(unmarshall(image as Record<string, AttributeValue>));
 }
 
 /**
  * The projector, on the event log's DynamoDB stream: each event updates the order's view and its customer
  * row. One order's events are projected one after another in stream order, different orders side by side. A
- * record that fails is reported by sequence number; the event source retries from it, bisects, and past its
- * retries sends the batch's description to the failure queue (the rebuild then repairs the models).
+ * record that fails (an item that is not an event, a store error) is logged with the reason and reported by
+ * sequence number; the event source retries from it, bisects, and past its retries sends the batch's description
+ * to the failure queue (the rebuild then repairs the models).
  */
 export const makeHandler = (dependencies: ProjectionDependencies) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
     const processRecord = inKeyOrder(
       (record: DynamoDBRecord) => record.dynamodb?.Keys?.orderId?.S ?? '',
-      async (record) => {
+      logStreamFailures(async (record) => {
         const orderEvent = eventOf(record);
         if (!orderEvent) {
           logger.warn('Log change that is not an append ignored', {
@@ -55,7 +57,7 @@ export const makeHandler = (dependencies: ProjectionDependencies) => {
             version: orderEvent.version,
           });
         }
-      },
+      }),
     );
     return processPartialResponse(event, processRecord, processor, { context });
   };

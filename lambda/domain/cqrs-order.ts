@@ -78,6 +78,15 @@ export const orderEventSchema = z.discriminatedUnion('type', [
 ]);
 
 export type OrderEvent = z.infer<typeof orderEventSchema>;
+
+/** An event as read back from the log; an item that is not one (written by hand, or by a bug) is a `ValidationError`. */
+export function parseLoggedEvent(item: unknown): OrderEvent {
+  const result = orderEventSchema.safeParse(item);
+  if (!result.success) {
+    throw new ValidationError('The log item is not an order event.', fieldErrors(result.error));
+  }
+  return result.data;
+}
 export type OrderPlaced = Extract<OrderEvent, { type: 'OrderPlaced' }>;
 
 /** What a command asks for. `at` is when the server received it; it becomes the event's `occurredAt`. */

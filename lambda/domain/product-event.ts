@@ -70,9 +70,16 @@ export function requireSku(value: string | undefined): string {
   return value;
 }
 
-/** Parses one event as read from the stream (the consumer trusts nothing it did not check). */
+/**
+ * Parses one event as read from the stream (the consumer trusts nothing it did not check: anyone allowed to put
+ * records on the stream may put anything). Not JSON, or not a product event, is a `ValidationError`.
+ */
 export function parseStreamedEvent(data: string): ProductEvent {
-  return productEventSchema.parse(JSON.parse(data));
+  const result = productEventSchema.safeParse(parseJsonBody(data, 'a product event'));
+  if (!result.success) {
+    throw new ValidationError('The record is not a product event.', fieldErrors(result.error));
+  }
+  return result.data;
 }
 
 /** Per-SKU statistics. */

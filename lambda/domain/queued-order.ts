@@ -1,4 +1,7 @@
-import type { PurchaseOrder } from './order.ts';
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { fieldErrors, parseJsonBody } from './json-input.ts';
+import { type PurchaseOrder, purchaseOrderSchema } from './order.ts';
 
 /**
  * Largest attachment the queue pattern accepts, decoded: 4 MiB is about 5.6 MB as base64, which keeps the whole
@@ -76,6 +79,66 @@ export interface OrderStatusStore {
 /** Backoff before a failed message is tried again: 2, 4, 8 ... seconds, at most 5 minutes. */
 export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(300, 2 ** Math.max(1, receiveCount));
+}
+
+/**
+ * How long a failed message stays hidden before its next delivery: the backoff, or 0 (released at once) when this
+ * was its last attempt or when no attempt can succeed (its content is invalid).
+ *
+ * A permanently bad message is still reported as a batch item failure rather than sent to the dead-letter queue by
+ * the handler: SQS's redrive then moves the message itself (its id, body and attributes, with the queue it came
+ * from, which `start-message-move-task` sends it back to) after `maxReceiveCount` receives, and the worker needs no
+ * right to send to the DLQ nor a send-then-delete that could lose or duplicate it. Released at once, those
+ * receives take moments instead of the backoff.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+export function redeliveryDelaySeconds(
+  receiveCount: number,
+  { maxReceiveCount, permanent }: { readonly maxReceiveCount: number; readonly permanent: boolean },
+): number {
+  return permanent || receiveCount >= maxReceiveCount ? 0 : retryDelaySeconds(receiveCount);
+}
+
+const orderIdSchema = purchaseOrderSchema.shape.orderId;
+
+/** A message carrying a claim check. Tolerant readers: unknown fields are ignored; the order is validated alone. */
+const claimCheckMessageSchema = z.looseObject({
+  orderId: orderIdSchema,
+  claimCheck: z.looseObject({ bucket: z.string().min(1), key: z.string().min(1) }),
+});
+
+/** A message carrying the order. */
+const payloadMessageSchema = z.looseObject({
+  orderId: orderIdSchema,
+  order: z.looseObject({}),
+  recordedAt: z.iso.datetime({ offset: true }),
+});
+
+/**
+ * Reads a queue message (or a claim check's stored payload): the order inline or where to fetch it. Anything
+ * else, not JSON or of another shape, is a `ValidationError`: no retry can make it readable.
+ */
+export function parseOrderMessage(body: string): OrderMessage {
+  const json = parseJsonBody(body, 'an order message');
+  const schema =
+    typeof json === 'object' && json !== null && 'claimCheck' in json
+      ? claimCheckMessageSchema
+      : payloadMessageSchema;
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    throw new ValidationError('The message is not an order message.', fieldErrors(result.error));
+  }
+  return result.data as OrderMessage;
+}
+
+/** The order id a message names, if it names a valid one; a message too broken to say has none. Never throws. */
+export function orderIdOfMessage(body: string): string | undefined {
+  try {
+    const { orderId } = JSON.parse(body) as { orderId?: unknown };
+    return orderIdSchema.safeParse(orderId).success ? (orderId as string) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The S3 keys of an order's documents: fixed per order, so a duplicate delivery rewrites, never adds. */

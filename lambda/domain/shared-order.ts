@@ -209,8 +209,22 @@ export function changeBetween(
   );
   const app = writers.size === 1 ? ([...writers][0] ?? 'unknown') : 'unknown';
   const change = newImage === undefined ? 'REMOVE' : oldImage === undefined ? 'INSERT' : 'MODIFY';
-  const oldVersion = Number(before.version ?? 0);
-  const version = change === 'REMOVE' ? oldVersion + 1 : Number(after.version ?? 0);
+  // Every write through either application sets the next version; an item without one was written around them
+  // (by hand, or by another program), and its change cannot be placed in the history.
+  const oldVersion = oldImage === undefined ? 0 : before.version;
+  const version = change === 'REMOVE' && isVersion(oldVersion) ? oldVersion + 1 : after.version;
+  if (
+    !(oldImage === undefined || isVersion(oldVersion)) ||
+    !isVersion(version) ||
+    version <= (oldVersion as number)
+  ) {
+    throw new ValidationError('The change does not move the order to a next version.', [
+      {
+        pointer: '#/version',
+        detail: `Expected an integer above ${JSON.stringify(oldVersion ?? null)}; got ${JSON.stringify(version ?? null)}.`,
+      },
+    ]);
+  }
   const at =
     (app === 'orders' ? after.orderUpdatedAt : app === 'accounting' ? after.invoiceUpdatedAt : undefined) ??
     recordedAt;
@@ -222,6 +236,25 @@ export function changeBetween(
     attributes,
     at: String(at),
   };
+}
+
+/** The order's total and currency, as an inbox task shows them; an item without them is a `ValidationError`. */
+export function orderTotalOf(image: Readonly<Record<string, unknown>>): {
+  readonly totalCents: number;
+  readonly currency: string;
+} {
+  const { totalCents, currency } = image;
+  if (!Number.isSafeInteger(totalCents) || typeof currency !== 'string') {
+    throw new ValidationError('The order has no total.', [
+      { pointer: '#/totalCents', detail: 'Expected an integer number of cents, with a currency.' },
+    ]);
+  }
+  return { totalCents: totalCents as number, currency };
+}
+
+/** A version as writes set it: 1 for a new order, then one more per write. */
+function isVersion(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1;
 }
 
 /** Why the accounting application must look at an order again, or `undefined` when it need not. */

@@ -25,6 +25,11 @@ export interface StatusMessage {
   readonly at: string;
 }
 
+/** Whether an item is one of the pattern's status items: its id and its status are strings. */
+export function isStatusItem(pattern: StatusSource, image: Readonly<Record<string, unknown>>): boolean {
+  return typeof image[STATUS_SOURCES[pattern]] === 'string' && typeof image.status === 'string';
+}
+
 /**
  * The message for a change of a status item, from its images before and after (plain objects); `undefined` when
  * the status did not change (an update of another attribute) or the item was deleted.
@@ -34,12 +39,12 @@ export function statusChange(
   oldImage: Readonly<Record<string, unknown>> | undefined,
   newImage: Readonly<Record<string, unknown>> | undefined,
 ): StatusMessage | undefined {
-  const id = newImage?.[STATUS_SOURCES[pattern]];
-  const status = newImage?.status;
-  if (typeof id !== 'string' || typeof status !== 'string' || oldImage?.status === status) {
+  if (newImage === undefined || !isStatusItem(pattern, newImage) || oldImage?.status === newImage.status) {
     return undefined;
   }
-  const at = [newImage?.updatedAt, newImage?.processedAt, newImage?.createdAt].find(
+  const id = newImage[STATUS_SOURCES[pattern]] as string;
+  const status = newImage.status as string;
+  const at = [newImage.updatedAt, newImage.processedAt, newImage.createdAt].find(
     (value): value is string => typeof value === 'string',
   );
   return { type: 'status', pattern, orderId: id, status, at: at ?? new Date(0).toISOString() };

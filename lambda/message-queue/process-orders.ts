@@ -8,17 +8,19 @@ import { parseOrder, recordOrder } from '../domain/order.ts';
 import {
   documentKeys,
   MAX_QUEUED_ATTACHMENT_BYTES,
-  type OrderMessage,
   type OrderPayload,
   type OrderStatus,
   type OrderStatusStore,
-  retryDelaySeconds,
+  orderIdOfMessage,
+  parseOrderMessage,
+  redeliveryDelaySeconds,
   type StoredDocument,
 } from '../domain/queued-order.ts';
 import { renderReceipt } from '../domain/receipt.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
 import { logger } from '../shared/logger.ts';
+import { recordFailure } from '../shared/record-failures.ts';
 import { S3DocumentStore } from '../shared/s3-document-store.ts';
 
 export interface ProcessOrdersDependencies {
@@ -36,19 +38,21 @@ export interface ProcessOrdersDependencies {
  * The queue's worker: for each message, renders the order's receipt PDF into S3 and marks the order DONE.
  * Each record succeeds or fails alone (partial batch response), so one bad message never re-runs the others.
  * A duplicate delivery finds the order DONE and changes nothing; receipts have one key per order, so two
- * concurrent deliveries write the same bytes to the same object: one receipt either way.
+ * concurrent deliveries write the same bytes to the same object: one receipt either way. A message that is not an
+ * order message (anyone allowed to send to the queue may send anything) fails like any other, with its reason
+ * logged, and is dead-lettered after `maxReceiveCount` immediate redeliveries.
  */
 export const makeHandler = (deps: ProcessOrdersDependencies) => {
   const processor = new BatchProcessor(EventType.SQS);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount);
-    let orderId: string | undefined;
     try {
-      const message = JSON.parse(record.body) as OrderMessage;
-      orderId = typeof message.orderId === 'string' ? message.orderId : undefined;
+      const message = parseOrderMessage(record.body);
       const payload: OrderPayload =
-        'claimCheck' in message ? JSON.parse(await deps.claims.getText(message.claimCheck.key)) : message;
+        'claimCheck' in message
+          ? (parseOrderMessage(await deps.claims.getText(message.claimCheck.key)) as OrderPayload)
+          : message;
       const parsed = parseOrder(JSON.stringify(payload.order), {
         maxAttachmentBytes: MAX_QUEUED_ATTACHMENT_BYTES,
       });
@@ -79,21 +83,30 @@ export const makeHandler = (deps: ProcessOrdersDependencies) => {
       );
       logger.info('Receipt issued', { orderId: order.orderId, sha256: receipt.sha256 });
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      logger.warn('Order failed', { orderId, receiveCount, reason });
+      const failure = recordFailure(error);
       const lastAttempt = receiveCount >= deps.maxReceiveCount;
+      const orderId = orderIdOfMessage(record.body);
+      logger.warn(lastAttempt ? 'Order failed its last attempt; the queue dead-letters it' : 'Order failed', {
+        messageId: record.messageId,
+        orderId,
+        receiveCount,
+        ...failure,
+      });
       if (lastAttempt && orderId !== undefined) {
-        await deps.statuses.markFailed(orderId, reason, deps.now());
+        await deps.statuses.markFailed(orderId, failure.reason, deps.now());
       }
-      // Retry with backoff; after the last attempt release the message at once: the queue moves it to the DLQ
-      // on its next receive, instead of after the whole visibility timeout.
-      await deps.delayRetry(record.receiptHandle, lastAttempt ? 0 : retryDelaySeconds(receiveCount));
+      await deps.delayRetry(
+        record.receiptHandle,
+        redeliveryDelaySeconds(receiveCount, { maxReceiveCount: deps.maxReceiveCount, ...failure }),
+      );
       throw error;
     }
   };
 
+  // A batch whose every message failed is still answered message by message, not thrown: each message keeps the
+  // visibility its failure set, and the invocation is no function error (which would slow the queue's pollers).
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { context });
+    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
 };
 
 function sha256(data: Uint8Array): string {

@@ -11,11 +11,13 @@ import { requireEnv } from '../shared/config.ts';
 import { DynamoDbProductStatsStore } from '../shared/dynamodb-product-stats-store.ts';
 import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
+import { logStreamFailures } from '../shared/record-failures.ts';
 
 /**
  * The stream's consumer: applies each event to its SKU's statistics exactly once (a redelivered event finds its id
- * already applied). A record that cannot be read is reported by sequence number; the event source retries from
- * it and, past the retry limit, sends its batch description to the failure queue and moves on.
+ * already applied). A record that cannot be read (not JSON, not a product event) is logged with its sequence
+ * number and the reason, and reported by sequence number; the event source retries from it and, past the retry
+ * limit, sends its batch description to the failure queue and moves on.
  */
 export const makeHandler = (stats: ProductStatsStore) => {
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
@@ -23,12 +25,12 @@ export const makeHandler = (stats: ProductStatsStore) => {
     // Each SKU's events are applied in stream order; different SKUs side by side.
     const processRecord = inKeyOrder(
       (record: KinesisStreamRecord) => record.kinesis.partitionKey,
-      async (record) => {
+      logStreamFailures(async (record) => {
         const productEvent = parseStreamedEvent(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
         if ((await stats.apply(productEvent, record.kinesis.sequenceNumber)) === 'duplicate') {
           logger.debug('Duplicate event ignored', { eventId: productEvent.eventId });
         }
-      },
+      }),
     );
     return processPartialResponse(event, processRecord, processor, { context });
   };

@@ -4,10 +4,11 @@ import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ValidationError } from '../domain/errors.ts';
 import { type Delivery, parseDeliveredEvent, type Subscriber } from '../domain/order-event.ts';
-import { retryDelaySeconds } from '../domain/queued-order.ts';
+import { redeliveryDelaySeconds } from '../domain/queued-order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { OrderEntriesTable } from '../shared/dynamodb-order-entries.ts';
 import { logger } from '../shared/logger.ts';
+import { recordFailure } from '../shared/record-failures.ts';
 import { signedJsonGetter } from '../shared/signed-request.ts';
 
 export interface SubscriberDependencies {
@@ -52,8 +53,9 @@ export function notificationMessage(body: string): string {
 /**
  * A subscriber's queue consumer: for each message, reads the `OrderPlaced` event (fetching the order when the event
  * is thin), keeps what this subscriber needs of it and records the delivery once per order. Each message succeeds
- * or fails alone (partial batch response); a failing one is retried with backoff and then dead-lettered by its
- * queue, never holding up other messages or other subscribers, whose queues are their own.
+ * or fails alone (partial batch response); a failing one is retried with backoff (at once when its content is
+ * invalid: not JSON, not an event, an order lacking what this subscriber needs) and then dead-lettered by its queue,
+ * never holding up other messages or other subscribers, whose queues are their own.
  */
 export const makeSubscriberHandler = (deps: SubscriberDependencies) => {
   const processor = new BatchProcessor(EventType.SQS);
@@ -80,23 +82,26 @@ export const makeSubscriberHandler = (deps: SubscriberDependencies) => {
         style: event.style,
       });
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const failure = recordFailure(error);
       const lastAttempt = receiveCount >= deps.maxReceiveCount;
       logger.warn(lastAttempt ? 'Event failed its last attempt; the queue dead-letters it' : 'Event failed', {
         messageId: record.messageId,
         receiveCount,
-        reason,
-        ...(error instanceof ValidationError ? { errors: error.errors } : {}),
+        ...failure,
       });
-      // Backoff between attempts; after the last one release the message at once, so the queue moves it to the
-      // DLQ on its next receive instead of after the whole visibility timeout.
-      await deps.delayRetry(record.receiptHandle, lastAttempt ? 0 : retryDelaySeconds(receiveCount));
+      // Backoff between attempts, unless no attempt can succeed; after the last one release the message at once, so
+      // the queue moves it to the DLQ on its next receive instead of after the whole visibility timeout.
+      await deps.delayRetry(
+        record.receiptHandle,
+        redeliveryDelaySeconds(receiveCount, { maxReceiveCount: deps.maxReceiveCount, ...failure }),
+      );
       throw error;
     }
   };
 
+  // A batch whose every message failed is answered message by message, not thrown (see the queue worker).
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { context });
+    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
 };
 
 /** An order the publisher's API did not give: not there (yet), or the call was refused. */

@@ -1,11 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type InboxReason, inboxReason } from '../domain/shared-order.ts';
+import { type InboxReason, inboxReason, orderTotalOf } from '../domain/shared-order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { OrderEntriesTable } from '../shared/dynamodb-order-entries.ts';
 import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
+import { logStreamFailures } from '../shared/record-failures.ts';
 import { orderIdOf, readChange } from './change-feed.ts';
 
 /** A task in accounting's inbox: look at this order (at this version) again, and why. */
@@ -30,27 +31,29 @@ export const makeHandler = (
 ) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
-    const processRecord = inKeyOrder(orderIdOf, async (record: DynamoDBRecord) => {
-      const { change, newImage } = readChange(record);
-      const reason = inboxReason(change, newImage);
-      if (reason === undefined || newImage === undefined) {
-        return;
-      }
-      const added = await inbox.add({
-        orderId: change.orderId,
-        version: change.version,
-        reason,
-        changedAttributes: change.attributes,
-        totalCents: Number(newImage.totalCents),
-        currency: String(newImage.currency),
-        receivedAt: now().toISOString(),
-      });
-      logger.info(added === 'added' ? 'Inbox task added' : 'Inbox task already there', {
-        orderId: change.orderId,
-        version: change.version,
-        reason,
-      });
-    });
+    const processRecord = inKeyOrder(
+      orderIdOf,
+      logStreamFailures(async (record: DynamoDBRecord) => {
+        const { change, newImage } = readChange(record);
+        const reason = inboxReason(change, newImage);
+        if (reason === undefined || newImage === undefined) {
+          return;
+        }
+        const added = await inbox.add({
+          orderId: change.orderId,
+          version: change.version,
+          reason,
+          changedAttributes: change.attributes,
+          ...orderTotalOf(newImage),
+          receivedAt: now().toISOString(),
+        });
+        logger.info(added === 'added' ? 'Inbox task added' : 'Inbox task already there', {
+          orderId: change.orderId,
+          version: change.version,
+          reason,
+        });
+      }),
+    );
     return processPartialResponse(event, processRecord, processor, { context });
   };
 };

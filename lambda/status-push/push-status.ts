@@ -14,11 +14,12 @@ import type {
   DynamoDBStreamEvent,
   AttributeValue as StreamAttributeValue,
 } from 'aws-lambda';
-import { type StatusMessage, type StatusSource, statusChange } from '../domain/status-push.ts';
+import { isStatusItem, type StatusMessage, type StatusSource, statusChange } from '../domain/status-push.ts';
 import { requireEnv } from '../shared/config.ts';
 import { PushSubscriptionsTables } from '../shared/dynamodb-push-store.ts';
 import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
+import { logStreamFailures } from '../shared/record-failures.ts';
 
 export interface PushStatusDependencies {
   /** Which pattern each status table belongs to, by table name. */
@@ -51,8 +52,18 @@ export const makeHandler = ({ sources, subscriptions, send }: PushStatusDependen
     if (!pattern) {
       throw new Error(`No status source for the table of ${record.eventSourceARN}`);
     }
-    const message = statusChange(pattern, image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
+    const newImage = image(record.dynamodb?.NewImage);
+    const message = statusChange(pattern, image(record.dynamodb?.OldImage), newImage);
     if (!message) {
+      if (newImage !== undefined && !isStatusItem(pattern, newImage)) {
+        // Nothing to push or retry; said once, so an item written around the pattern is not passed over in silence.
+        logger.warn('Not a status item; nothing pushed', {
+          sequenceNumber: record.dynamodb?.SequenceNumber,
+          eventID: record.eventID,
+          pattern,
+          keys: record.dynamodb?.Keys,
+        });
+      }
       return;
     }
     const connections = await subscriptions.subscribers(message.orderId);
@@ -73,7 +84,7 @@ export const makeHandler = ({ sources, subscriptions, send }: PushStatusDependen
   };
 
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-    processPartialResponse(event, inKeyOrder(keyOf, push), processor, { context });
+    processPartialResponse(event, inKeyOrder(keyOf, logStreamFailures(push)), processor, { context });
 };
 
 const connectionsApi = new ApiGatewayManagementApiClient({ endpoint: requireEnv('CONNECTIONS_ENDPOINT') });

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -36,4 +37,9 @@ export function s3Client(): S3Client {
 /** A DynamoDB client for the target, for tests that read or damage a table directly. */
 export function dynamoDbClient(): DynamoDBClient {
   return new DynamoDBClient(clientConfig('DYNAMODB'));
+}
+
+/** A DynamoDB Streams client for the target (DynamoDB's endpoint), for tests that find a change's sequence number. */
+export function dynamoDbStreamsClient(): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient(clientConfig('DYNAMODB'));
 }

@@ -23,3 +23,19 @@ export async function maxMemoryUsedMb(functionNamePart: string): Promise<number[
     return match ? [Number(match[1])] : [];
   });
 }
+
+/** The structured (JSON) records a local cloud function logged, in order; the runtime's own lines are left out. */
+export async function functionLogRecords(functionNamePart: string): Promise<Array<Record<string, unknown>>> {
+  return (await functionLogLines(functionNamePart)).flatMap((line) => {
+    const start = line.indexOf('{');
+    if (start < 0) {
+      return [];
+    }
+    try {
+      const record: unknown = JSON.parse(line.slice(start));
+      return record !== null && typeof record === 'object' ? [record as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { fold, type OrderEvent } from '../../../lambda/domain/cqrs-order.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent } from '../../helpers/events.ts';
 import { FakeEventLog, FakeReadModels, logStreamEvent } from './fakes.ts';
 
@@ -250,7 +251,8 @@ describe('the projector', () => {
     expect(models.views.get('o-1')).toMatchObject({ status: 'PLACED', version: 1 });
   });
 
-  it('reports an unreadable record by sequence number, projects the rest, and ignores removals', async () => {
+  it('reports an unreadable record by sequence number, logs why, projects the rest, and ignores removals', async () => {
+    const warn = vi.spyOn(logger, 'warn');
     const log = await logWith(['pay'], []);
     const models = new FakeReadModels();
     const [p1, a1] = (await eventsOf(log, 'o-1')) as [OrderEvent, OrderEvent];
@@ -267,6 +269,33 @@ describe('the projector', () => {
     });
     expect(models.views.get('o-1')).toMatchObject({ version: 1 });
     expect(models.views.get('o-2')).toMatchObject({ version: 1, status: 'PLACED' });
+    expect(warn).toHaveBeenCalledWith(
+      'Stream record failed',
+      expect.objectContaining({
+        sequenceNumber: stream.Records[1]?.dynamodb?.SequenceNumber,
+        permanent: true,
+        reason: 'ValidationError: The log item is not an order event.',
+        errors: [expect.objectContaining({ pointer: '#/type' })],
+      }),
+    );
+    warn.mockRestore();
+  });
+
+  it('fails a batch of only unreadable records as a whole, so the event source bisects it, each logged', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const log = await logWith([]);
+    const [placed] = (await eventsOf(log, 'o-1')) as [OrderEvent];
+    const stream = logStreamEvent([
+      { ...placed, version: 0 },
+      { ...placed, orderId: 'o-2', data: {} },
+    ]);
+    await expect(projectEvents({ log, readModels: new FakeReadModels() })(stream, noContext)).rejects.toThrow(
+      'All records failed processing',
+    );
+    expect(
+      warn.mock.calls.map(([, fields]) => (fields as { sequenceNumber: string }).sequenceNumber),
+    ).toEqual(stream.Records.map((record) => record.dynamodb?.SequenceNumber));
+    warn.mockRestore();
   });
 });
 

@@ -160,6 +160,25 @@ describe('changeBetween', () => {
       at: '2026-11-23T00:00:00.000Z',
     });
   });
+
+  it('refuses a change that does not move the order to a next version: it was written around both applications', () => {
+    const { version: _none, ...unversioned } = order;
+    for (const [before, after] of [
+      [undefined, unversioned],
+      [undefined, { ...order, version: '1' }],
+      [undefined, { ...order, version: 0 }],
+      [order, { ...order, customerId: 'customer-2' }],
+      [order, { ...order, version: 1.5 }],
+      [unversioned, undefined],
+    ] as const) {
+      expect(() => changeBetween(before, after, 'x')).toThrow(
+        expect.objectContaining({
+          name: 'ValidationError',
+          errors: [expect.objectContaining({ pointer: '#/version' })],
+        }),
+      );
+    }
+  });
 });
 
 describe('inboxReason', () => {

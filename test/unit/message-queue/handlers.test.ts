@@ -1,6 +1,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrderStatus, OrderStatusStore } from '../../../lambda/domain/queued-order.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
 
 vi.stubEnv('ORDER_STATUS_TABLE_NAME', 'statuses');
@@ -168,12 +169,19 @@ describe('the queue worker', () => {
       receipts?: Map<string, Uint8Array | string>;
       delays?: Array<[string, number]>;
       claims?: Map<string, string>;
+      /** Receipt keys whose upload fails, as when S3 is briefly unavailable. */
+      failingKeys?: string[];
     } = {},
   ) {
     const receipts = extra.receipts ?? new Map();
     return processOrders({
       statuses,
-      receipts: { put: async (key, body) => void receipts.set(key, body) },
+      receipts: {
+        put: async (key, body) => {
+          if (extra.failingKeys?.includes(key)) throw new Error('S3 is unavailable');
+          receipts.set(key, body);
+        },
+      },
       claims: { getText: async (key) => extra.claims?.get(key) ?? '' },
       delayRetry: async (handle, seconds) => void extra.delays?.push([handle, seconds]),
       maxReceiveCount: 3,
@@ -223,29 +231,92 @@ describe('the queue worker', () => {
         recordedAt: '2026-11-22T11:00:00.000Z',
       }),
     );
-    const bad = sqsRecord(message({ orderId: 'order-42' }), 2);
-    const response = await worker(statuses, { delays })({ Records: [good, bad] } as SQSEvent, context);
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+    const failing = sqsRecord(message(), 2);
+    const response = await worker(statuses, { delays, failingKeys: ['orders/order-42/receipt.pdf'] })(
+      { Records: [good, failing] } as SQSEvent,
+      context,
+    );
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: failing.messageId }] });
     expect(delays).toEqual([['rh-2', 4]]);
     expect(statuses.items.get('order-43')?.status).toBe('DONE');
-    expect(statuses.items.get('order-42')).toBeUndefined();
+    expect(statuses.items.get('order-42')?.status).toBe('PROCESSING');
   });
 
   it('marks FAILED with the reason on the last attempt and releases the message to the DLQ at once', async () => {
     const statuses = new FakeStatuses();
     const delays: Array<[string, number]> = [];
-    // Every record failed: Powertools throws, and Lambda treats the whole batch as failed.
-    await expect(
-      worker(statuses, { delays })(
-        { Records: [sqsRecord(message({ orderId: 'order-42' }), 3)] } as SQSEvent,
-        context,
-      ),
-    ).rejects.toThrow('All records failed processing');
+    const last = sqsRecord(message(), 3);
+    // Every record failed: still a partial batch response naming each, not a function error.
+    const response = await worker(statuses, { delays, failingKeys: ['orders/order-42/receipt.pdf'] })(
+      { Records: [last] } as SQSEvent,
+      context,
+    );
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: last.messageId }] });
     expect(statuses.items.get('order-42')).toMatchObject({
+      status: 'FAILED',
+      reason: 'Error: S3 is unavailable',
+    });
+    expect(delays).toEqual([['rh-3', 0]]);
+  });
+
+  it('fails every message that is not a valid order message, says why by message id, and releases it at once', async () => {
+    const statuses = new FakeStatuses();
+    const delays: Array<[string, number]> = [];
+    const warn = vi.spyOn(logger, 'warn');
+    const good = sqsRecord(message());
+    const bad = [
+      'not json',
+      '',
+      'null',
+      '[1,2]',
+      JSON.stringify({ hello: 'world' }),
+      JSON.stringify({
+        orderId: 'order-44',
+        order: { ...order, orderId: 'order-44' },
+        recordedAt: 'yesterday',
+      }),
+      message({ ...order, lines: [] }),
+      JSON.stringify({ orderId: 'order-45', claimCheck: { bucket: 'claims' } }),
+    ].map((body) => sqsRecord(body));
+    const response = await worker(statuses, { delays })({ Records: [good, ...bad] } as SQSEvent, context);
+    expect(response.batchItemFailures).toEqual(bad.map((record) => ({ itemIdentifier: record.messageId })));
+    expect(statuses.items.get('order-42')?.status).toBe('DONE');
+    // No backoff for a message no attempt can fix: SQS dead-letters it after maxReceiveCount quick receives.
+    expect(delays).toEqual(bad.map(() => ['rh-1', 0]));
+    for (const record of bad) {
+      expect(warn).toHaveBeenCalledWith(
+        'Order failed',
+        expect.objectContaining({
+          messageId: record.messageId,
+          receiveCount: 1,
+          permanent: true,
+          reason: expect.stringMatching(/^ValidationError: /),
+          errors: expect.arrayContaining([expect.objectContaining({ pointer: expect.any(String) })]),
+        }),
+      );
+    }
+    warn.mockRestore();
+  });
+
+  it('marks FAILED only an order id an order could have: a broken message names none', async () => {
+    const statuses = new FakeStatuses();
+    const delays: Array<[string, number]> = [];
+    const records = [
+      sqsRecord(JSON.stringify({ orderId: '', order: {}, recordedAt: '2026-11-22T11:00:00Z' }), 3),
+      sqsRecord(JSON.stringify({ orderId: 'x'.repeat(3000), order: {} }), 3),
+      sqsRecord(JSON.stringify({ orderId: 'order-46', order: { orderId: 'order-46' } }), 3),
+    ];
+    await worker(statuses, { delays })({ Records: records } as SQSEvent, context);
+    expect([...statuses.items.keys()]).toEqual(['order-46']);
+    expect(statuses.items.get('order-46')).toMatchObject({
       status: 'FAILED',
       reason: expect.stringMatching(/^ValidationError/),
     });
-    expect(delays).toEqual([['rh-3', 0]]);
+    expect(delays).toEqual([
+      ['rh-3', 0],
+      ['rh-3', 0],
+      ['rh-3', 0],
+    ]);
   });
 
   it('reads an order from its claim check', async () => {

@@ -3,6 +3,7 @@ import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambd
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProductEvent, ProductStats, ProductStatsStore } from '../../../lambda/domain/product-event.ts';
 import { statsIncrement } from '../../../lambda/domain/product-event.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent } from '../../helpers/events.ts';
 
 vi.stubEnv('EVENT_STREAM_NAME', 'events');
@@ -147,6 +148,45 @@ describe('the stream consumer', () => {
       lastSequenceNumber: '4',
     });
     expect(stats.stats.get('mug')).toMatchObject({ purchases: 1, units: 2 });
+  });
+
+  it('reports each record that is not a product event (binary, not JSON, another shape, out of range) and logs why', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const stats = new FakeStats();
+    const binary = kinesisRecord('', '12', 'book');
+    const records = [
+      kinesisRecord('not json', '10', 'book'),
+      kinesisRecord(JSON.stringify({ hello: 'world' }), '11', 'book'),
+      {
+        ...binary,
+        kinesis: { ...binary.kinesis, data: Buffer.from([0xff, 0x00, 0xfe, 0x7b]).toString('base64') },
+      },
+      kinesisRecord(JSON.stringify({ ...events[2], rating: 9 }), '13', 'book'),
+      kinesisRecord(JSON.stringify(events[0]), '14', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response.batchItemFailures).toEqual(
+      ['10', '11', '12', '13'].map((id) => ({ itemIdentifier: id })),
+    );
+    expect(stats.applied).toEqual(['e1']);
+    for (const sequenceNumber of ['10', '11', '12', '13']) {
+      expect(warn).toHaveBeenCalledWith(
+        'Stream record failed',
+        expect.objectContaining({
+          sequenceNumber,
+          eventID: `shardId-000000000000:${sequenceNumber}`,
+          permanent: true,
+          reason: expect.stringMatching(/^ValidationError: /),
+        }),
+      );
+    }
+    expect(
+      warn.mock.calls.find(([, fields]) => (fields as { sequenceNumber?: string }).sequenceNumber === '13'),
+    ).toEqual([
+      'Stream record failed',
+      expect.objectContaining({ errors: [expect.objectContaining({ pointer: '#/rating' })] }),
+    ]);
+    warn.mockRestore();
   });
 });
 

@@ -10,7 +10,12 @@ import {
   takeFields,
   toPublishedOrder,
 } from '../../../lambda/domain/order-event.ts';
-import { makeSubscriberHandler, notificationMessage } from '../../../lambda/pub-sub/subscriber.ts';
+import {
+  makeSubscriberHandler,
+  notificationMessage,
+  OrderFetchError,
+} from '../../../lambda/pub-sub/subscriber.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
 import { purchaseOrder, shippingAddress } from '../../helpers/orders.ts';
 
@@ -230,7 +235,7 @@ describe('subscribers', () => {
       MessageAttributes: { needsShipping: { Type: 'String', Value: 'true' } },
     });
 
-  function shipping(options: { raw?: boolean; fetched?: unknown } = {}) {
+  function shipping(options: { raw?: boolean; fetched?: unknown; fetchError?: Error } = {}) {
     const deliveries = new FakeDeliveries();
     const fetches: string[] = [];
     const delays: number[] = [];
@@ -240,6 +245,7 @@ describe('subscribers', () => {
       details: (o) => takeFields(shippingFields, o, 'shipping'),
       fetchOrder: async (orderId) => {
         fetches.push(orderId);
+        if (options.fetchError) throw options.fetchError;
         return options.fetched ?? order;
       },
       deliveries,
@@ -247,17 +253,15 @@ describe('subscribers', () => {
       maxReceiveCount: 3,
       now,
     });
-    /** Runs a batch of one message: `processed`, or `failed` (Powertools throws when the whole batch failed). */
+    /** Runs a batch of one message: `processed`, or `failed` (reported as a batch item failure, never thrown). */
     const run = async (body: string, receiveCount = 1): Promise<'processed' | 'failed'> => {
-      try {
-        const response = await handler({ Records: [sqsRecord(body, receiveCount)] } as SQSEvent, context);
-        return response.batchItemFailures.length === 0 ? 'processed' : 'failed';
-      } catch (error) {
-        if (error instanceof Error && error.name === 'FullBatchFailureError') return 'failed';
-        throw error;
-      }
+      const record = sqsRecord(body, receiveCount);
+      const response = await handler({ Records: [record] } as SQSEvent, context);
+      if (response.batchItemFailures.length === 0) return 'processed';
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      return 'failed';
     };
-    return { run, deliveries, fetches, delays };
+    return { run, handler, deliveries, fetches, delays };
   }
 
   it('records a fat event once with the details taken from it, without calling the API', async () => {
@@ -297,21 +301,57 @@ describe('subscribers', () => {
     expect(await run(fat)).toBe('failed');
   });
 
-  it('fails a message that lacks what it needs, with backoff, and releases it at once on the last attempt', async () => {
+  it('fails a message no attempt can fix (an order lacking what it needs, not an event, not JSON) and releases it at once', async () => {
     const { shipTo: _none, ...unshippable } = order;
     const poison = JSON.stringify({ ...JSON.parse(fat), order: unshippable });
     const { run, deliveries, delays } = shipping();
     expect(await run(poison, 1)).toBe('failed');
     expect(await run(poison, 2)).toBe('failed');
     expect(await run(poison, 3)).toBe('failed');
-    expect(delays).toEqual([2, 4, 0]);
-    expect(deliveries.items).toHaveLength(0);
     expect(await run('not json')).toBe('failed');
+    expect(await run(JSON.stringify({ eventType: 'OrderPlaced' }))).toBe('failed');
+    // No backoff: SQS's redrive dead-letters it after maxReceiveCount receives in quick succession.
+    expect(delays).toEqual([0, 0, 0, 0, 0]);
+    expect(deliveries.items).toHaveLength(0);
   });
 
-  it('fails a thin event whose order cannot be fetched, so it is retried rather than lost', async () => {
-    const { run, deliveries } = shipping({ fetched: { orderId: 'order-1001' } });
-    expect(await run(thin)).toBe('failed');
+  it('processes the good messages of a batch and names each bad one, with why, by message id', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const { handler, deliveries } = shipping();
+    const records = [
+      sqsRecord('not json'),
+      sqsRecord(fat),
+      sqsRecord(JSON.stringify({ hello: 'world' })),
+      sqsRecord(JSON.stringify({ ...JSON.parse(fat), order: { ...order, shipTo: { city: 'Nowhere' } } })),
+    ];
+    const response = await handler({ Records: records } as SQSEvent, context);
+    const bad = [records[0], records[2], records[3]].map((record) => record?.messageId);
+    expect(response.batchItemFailures).toEqual(bad.map((id) => ({ itemIdentifier: id })));
+    expect(deliveries.items.map((d) => d.eventId)).toEqual(['OrderPlaced-order-1001']);
+    for (const messageId of bad) {
+      expect(warn).toHaveBeenCalledWith(
+        'Event failed',
+        expect.objectContaining({
+          messageId,
+          receiveCount: 1,
+          permanent: true,
+          reason: expect.stringMatching(/^ValidationError: /),
+        }),
+      );
+    }
+    warn.mockRestore();
+  });
+
+  it('fails a thin event whose order cannot be fetched, so it is retried with backoff rather than lost', async () => {
+    const { run, deliveries, delays } = shipping({
+      fetchError: new OrderFetchError('GET order order-1001 answered 503'),
+    });
+    expect(await run(thin, 1)).toBe('failed');
+    expect(await run(thin, 2)).toBe('failed');
+    expect(delays).toEqual([2, 4]);
     expect(deliveries.items).toHaveLength(0);
+    const partial = shipping({ fetched: { orderId: 'order-1001' } });
+    expect(await partial.run(thin)).toBe('failed');
+    expect(partial.deliveries.items).toHaveLength(0);
   });
 });

@@ -15,6 +15,7 @@ import type {
   SharedOrder,
 } from '../../../lambda/domain/shared-order.ts';
 import type { WriteOutcome } from '../../../lambda/shared/dynamodb-shared-orders.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import {
   type InboxEntry,
   makeHandler as makeInboxConsumer,
@@ -288,6 +289,43 @@ describe('change feed consumers', () => {
       { itemIdentifier: event.Records[1]?.dynamodb?.SequenceNumber },
     ]);
     expect([...history.entries.keys()]).toEqual(['order-1#1', 'order-2#1']);
+  });
+
+  it('fails, and logs by sequence number, a change written around both applications: no next version, no total', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const history = memoryEntries<OrderChange>();
+    const inbox = memoryEntries<InboxEntry>();
+    const { version: _none, ...unversioned } = v1;
+    const event = dynamoDbStreamEvent([
+      { keys: { orderId: 'order-7' }, newImage: { ...unversioned, orderId: 'order-7' } },
+      { keys: { orderId: 'order-8' }, newImage: { ...v1, orderId: 'order-8', version: 'two' } },
+      { keys: { orderId: 'order-1' }, newImage: v1 },
+      { keys: { orderId: 'order-1' }, oldImage: v1, newImage: { ...v1, customerId: 'customer-2' } },
+      { keys: { orderId: 'order-9' }, newImage: { ...v1, orderId: 'order-9', totalCents: 'a lot' } },
+    ]);
+    const sequenceNumbers = event.Records.map((record) => String(record.dynamodb?.SequenceNumber));
+    const historyResponse = await makeHistoryConsumer(history)(event, context);
+    expect(
+      historyResponse.batchItemFailures.sort((a, b) => a.itemIdentifier.localeCompare(b.itemIdentifier)),
+    ).toEqual([0, 1, 3].map((index) => ({ itemIdentifier: sequenceNumbers[index] })));
+    expect([...history.entries.keys()]).toEqual(['order-1#1', 'order-9#1']);
+    const inboxResponse = await makeInboxConsumer(inbox, () => NOW)(event, context);
+    // Failures are listed as records finish; Lambda resumes at the lowest sequence number either way.
+    expect(
+      inboxResponse.batchItemFailures.sort((a, b) => a.itemIdentifier.localeCompare(b.itemIdentifier)),
+    ).toEqual([0, 1, 3, 4].map((index) => ({ itemIdentifier: sequenceNumbers[index] })));
+    expect([...inbox.entries.keys()]).toEqual(['order-1#1']);
+    for (const index of [0, 1, 3, 4]) {
+      expect(warn).toHaveBeenCalledWith(
+        'Stream record failed',
+        expect.objectContaining({
+          sequenceNumber: sequenceNumbers[index],
+          permanent: true,
+          reason: expect.stringMatching(/^ValidationError: /),
+        }),
+      );
+    }
+    warn.mockRestore();
   });
 
   it('lists an order’s entries without repeating its id', async () => {

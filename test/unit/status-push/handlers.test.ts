@@ -7,6 +7,7 @@ import type {
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StatusMessage } from '../../../lambda/domain/status-push.ts';
 import { ticketHash } from '../../../lambda/domain/status-push.ts';
+import { logger } from '../../../lambda/shared/logger.ts';
 import { dynamoDbStreamEvent, restApiEvent } from '../../helpers/events.ts';
 
 vi.stubEnv('TICKETS_TABLE_NAME', 'tickets');
@@ -250,5 +251,32 @@ describe('status pusher', () => {
       ),
     ).rejects.toThrow();
     expect(sends).toBe(1);
+  });
+
+  it('pushes nothing for an item that is not a status item, and says so with its sequence number', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const subscriptions = new FakeSubscriptions();
+    await subscriptions.open('a');
+    await subscriptions.subscribe('a', 'o-1', 50);
+    let sends = 0;
+    const handler = pushStatus({
+      sources: { views: 'cqrs' },
+      subscriptions,
+      send: async () => {
+        sends++;
+        return 'sent';
+      },
+    });
+    const event = change('views', undefined, { orderId: 'o-1', status: 7 });
+    expect(await handler(event, {} as Context)).toEqual({ batchItemFailures: [] });
+    expect(sends).toBe(0);
+    expect(warn).toHaveBeenCalledWith(
+      'Not a status item; nothing pushed',
+      expect.objectContaining({
+        sequenceNumber: event.Records[0]?.dynamodb?.SequenceNumber,
+        pattern: 'cqrs',
+      }),
+    );
+    warn.mockRestore();
   });
 });
