@@ -25,6 +25,7 @@ import { eventSourceMappingProvider } from './event-sources/event-source-mapping
 import { streamProvider } from './kinesis/stream-provider.ts';
 import { AsyncInvocationQueue } from './lambda/async-invocation.ts';
 import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
+import type { FaultInjector } from './lambda/fault-injection.ts';
 import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { LogFiles } from './log-files.ts';
@@ -106,6 +107,8 @@ export interface LocalCloudOptions {
    * `{stateDirectory}/logs/{source}.log`.
    */
   readonly onOutput?: (source: string, line: string) => void;
+  /** Faults to inject into function invocations (`--faults <file>`); none by default. */
+  readonly faults?: FaultInjector;
 }
 
 export interface LocalCloud {
@@ -234,6 +237,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       onLog: (functionName, line) => output(functionName, line),
+      faults: options.faults,
     });
     stoppers.push(() => host.close());
     // Asynchronous invocations (S3 notifications) stop before the host they run on. Retries wait 1 s and 2 s
