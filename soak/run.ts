@@ -58,7 +58,7 @@ Options:
                       default 1
   --error-rate <x>    share of invocations that fail, before or after the handler's side effects; default 0.2
   --seed <n>          seed of the fault draws; default random (printed)
-  --minutes <n>       give up after this many minutes; default 20
+  --minutes <n>       give up after this many minutes; default 30
   -h, --help          this text`;
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -95,7 +95,7 @@ function settingsFromArgs(): Settings | undefined {
       scale: { type: 'string', default: '1' },
       'error-rate': { type: 'string', default: '0.2' },
       seed: { type: 'string' },
-      minutes: { type: 'string', default: '20' },
+      minutes: { type: 'string', default: '30' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
