@@ -59,6 +59,8 @@ Options:
   --error-rate <x>    share of invocations that fail, before or after the handler's side effects; default 0.2
   --seed <n>          seed of the fault draws; default random (printed)
   --minutes <n>       give up after this many minutes; default 30
+  --kill-dynamodb <s> kill DynamoDB Local this many seconds into the load and start it again 3 s later with
+                      its data (it then keeps its data in a file); default 20, 0 for never
   -h, --help          this text`;
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -67,6 +69,7 @@ const STATE = path.join(PROJECT_ROOT, '.local-cloud', 'soak');
 const QUIET_MS = 20_000;
 const POLL_MS = 3_000;
 const STACK = 'DataSharingStack';
+const DYNAMODB_DOWN_MS = 3_000;
 
 /** The functions the soak drives, each failing the given share of its invocations. */
 function faultRules(errorRate: number): FaultRule[] {
@@ -87,6 +90,8 @@ interface Settings {
   readonly errorRate: number;
   readonly seed?: number;
   readonly minutes: number;
+  /** When to kill DynamoDB Local during the load; 0 for never. */
+  readonly killDynamoDbAfterSeconds: number;
 }
 
 function settingsFromArgs(): Settings | undefined {
@@ -96,6 +101,7 @@ function settingsFromArgs(): Settings | undefined {
       'error-rate': { type: 'string', default: '0.2' },
       seed: { type: 'string' },
       minutes: { type: 'string', default: '30' },
+      'kill-dynamodb': { type: 'string', default: '20' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -116,6 +122,7 @@ function settingsFromArgs(): Settings | undefined {
     errorRate: number('error-rate', values['error-rate'], 0, 0.9),
     seed: values.seed === undefined ? undefined : number('seed', values.seed, 0, 2 ** 32 - 1),
     minutes: number('minutes', values.minutes, 1, 120),
+    killDynamoDbAfterSeconds: number('kill-dynamodb', values['kill-dynamodb'], 0, 3_600),
   };
 }
 
@@ -179,7 +186,18 @@ async function main(): Promise<void> {
   console.log('Synthesizing');
   await synthesize({ outputDirectory: assemblyDirectory });
   console.log('Booting the local cloud');
-  const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE, port: 0, faults });
+  const cloud = await startLocalCloud({
+    assemblyDirectory,
+    stateDirectory: STATE,
+    port: 0,
+    faults,
+    persistDynamoDb: settings.killDynamoDbAfterSeconds > 0,
+    log: (line) => {
+      if (/DynamoDB Local/.test(line) && /Killing|back/.test(line)) {
+        console.log(`  ${line}`);
+      }
+    },
+  });
   const endpoints = cloud.emulatorEndpoints;
   const clientConfig = (endpoint: string | undefined) => ({
     endpoint,
@@ -215,6 +233,13 @@ async function main(): Promise<void> {
     const fileIndexes = Array.from({ length: counts.files }, (_, index) => index);
     const fileIds = new Map<string, 'PROCESSED' | 'REJECTED'>();
     const poisonSent = { queue: 0, stream: 0, pubsub: 0 };
+    let restart: Promise<void> = Promise.resolve();
+    const killTimer =
+      settings.killDynamoDbAfterSeconds > 0
+        ? setTimeout(() => {
+            restart = cloud.restartEmulator('dynamodb', DYNAMODB_DOWN_MS);
+          }, settings.killDynamoDbAfterSeconds * 1_000)
+        : undefined;
     await Promise.all([
       inParallel(orderIds, 8, async (orderId) => {
         await withRetries('queue', 202, () =>
@@ -263,6 +288,8 @@ async function main(): Promise<void> {
         }
       })(),
     ]);
+    clearTimeout(killTimer);
+    await restart;
     console.log(
       `Load sent in ${((performance.now() - started) / 1000).toFixed(0)} s; client retries ${JSON.stringify(clientRetries)}`,
     );

@@ -7,11 +7,11 @@ export const FULL_SCALE = { orders: 2_000, events: 10_000, publications: 1_000, 
 /** Deliberate poison items per channel, put on it raw (they never pass the API's validation). */
 export const POISON_PER_CHANNEL = 6;
 
-const EVENTS_PER_REQUEST = 500;
+const EVENTS_PER_REQUEST = 100;
 const SKUS = 40;
 /** Answers a client retries: throttling is handled by the API client; these are the platform's and faults'. */
 const RETRIED_STATUSES = new Set([500, 502, 503, 504]);
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 12;
 
 /** How many times the client had to retry, by pattern: each retry is a chance to apply something twice. */
 export const clientRetries = { queue: 0, stream: 0, pubsub: 0, files: 0 };
@@ -36,7 +36,7 @@ export async function withRetries(
       );
     }
     clientRetries[pattern]++;
-    await sleep(100 * 2 ** Math.min(attempt, 5));
+    await sleep(Math.min(5_000, 100 * 2 ** attempt));
   }
 }
 
@@ -95,7 +95,7 @@ export function productEvents(run: string, count: number): Array<CountedEvent & 
   });
 }
 
-/** Posts events in batches of 500; a retried batch puts its events on the stream again. */
+/** Posts events in batches of 100; a retried batch puts its events on the stream again. */
 export async function sendEvents(
   api: ApiClient,
   events: ReadonlyArray<CountedEvent & { occurredAt: string }>,
