@@ -63,6 +63,19 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
   );
 }
 
+/** Up to ten messages, hidden from other readers for a minute; none once the queue is empty. */
+async function receiveSome(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      VisibilityTimeout: 60,
+    }),
+  );
+  return Messages;
+}
+
 /**
  * Takes every message off a queue (dead letters, failure records): each is handed to `take`, and deleted once
  * it returns, so a crash in between leaves the message for the next look.
@@ -73,51 +86,39 @@ export async function drainQueue(
   take: (message: Message) => Promise<void>,
 ): Promise<number> {
   let taken = 0;
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) {
-      return taken;
-    }
-    for (const message of Messages) {
+  for (
+    let messages = await receiveSome(sqs, queueUrl);
+    messages.length > 0;
+    messages = await receiveSome(sqs, queueUrl)
+  ) {
+    for (const message of messages) {
       await take(message);
     }
     await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({
+        Entries: messages.map((message, index) => ({
           Id: String(index),
           ReceiptHandle: message.ReceiptHandle,
         })),
       }),
     );
-    taken += Messages.length;
+    taken += messages.length;
   }
+  return taken;
 }
 
 /** Reads every message of a queue without taking it (each stays hidden for a minute). */
 export async function peekQueue(sqs: SQSClient, queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) {
-      return bodies;
-    }
-    bodies.push(...Messages.map((message) => message.Body ?? ''));
+  for (
+    let messages = await receiveSome(sqs, queueUrl);
+    messages.length > 0;
+    messages = await receiveSome(sqs, queueUrl)
+  ) {
+    bodies.push(...messages.map((message) => message.Body ?? ''));
   }
+  return bodies;
 }
 
 /** The batch a stream event source gave up on, as its on-failure record describes it. */
