@@ -17,27 +17,43 @@ const MAX_ATTEMPTS = 12;
 export const clientRetries = { queue: 0, stream: 0, pubsub: 0, files: 0 };
 
 /**
- * Sends a request until it gets an answer that is not a server error, as a client with retries would; a
+ * Sends a request until it gets the expected answer, as a client with retries would: a server error or a
+ * connection that fails (reset, refused: the request may or may not have been handled) is tried again. A
  * function failing after its side effects makes the retry repeat them, which the patterns must absorb.
+ * `acceptOnRetry` is an answer that, on a retry, means the first attempt did arrive.
  */
-export async function withRetries(
+async function retried<T extends { status: number }>(
   pattern: keyof typeof clientRetries,
   expected: number,
-  send: () => Promise<BenchResponse>,
-): Promise<BenchResponse> {
+  send: () => Promise<T>,
+  describe: (response: T) => Promise<string> | string,
+  acceptOnRetry?: number,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const response = await send();
-    if (response.status === expected) {
+    const response = await send().catch((error: unknown) => {
+      if (attempt === MAX_ATTEMPTS) {
+        throw error;
+      }
+      return undefined;
+    });
+    if (response?.status === expected || (attempt > 1 && response?.status === acceptOnRetry && response)) {
       return response;
     }
-    if (!RETRIED_STATUSES.has(response.status) || attempt === MAX_ATTEMPTS) {
-      throw new Error(
-        `${pattern}: expected ${expected}, got ${response.status} ${JSON.stringify(response.json)}`,
-      );
+    if (response && (!RETRIED_STATUSES.has(response.status) || attempt === MAX_ATTEMPTS)) {
+      throw new Error(`${pattern}: expected ${expected}, got ${response.status} ${await describe(response)}`);
     }
     clientRetries[pattern]++;
     await sleep(Math.min(5_000, 100 * 2 ** attempt));
   }
+}
+
+/** Calls the API until it answers `expected`, retrying server errors and failed connections. */
+export function withRetries(
+  pattern: keyof typeof clientRetries,
+  expected: number,
+  send: () => Promise<BenchResponse>,
+): Promise<BenchResponse> {
+  return retried(pattern, expected, send, (response) => JSON.stringify(response.json));
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time. */
@@ -130,9 +146,13 @@ export async function dropFile(api: ApiClient, name: string, bytes: Uint8Array):
   };
   // fetch sets Content-Length itself from the body.
   const { 'Content-Length': _length, ...headers } = upload.headers;
-  const put = await fetch(upload.url, { method: upload.method, headers, body: bytes });
-  if (put.status !== 200) {
-    throw new Error(`files: the upload of ${fileId} answered ${put.status} ${await put.text()}`);
-  }
+  // A retried upload whose first attempt did arrive meets its own If-None-Match: 412 means the file is there.
+  await retried(
+    'files',
+    200,
+    () => fetch(upload.url, { method: upload.method, headers, body: bytes }),
+    (response) => response.text(),
+    412,
+  );
   return fileId;
 }
