@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { FaultInjector } from './lambda/fault-injection.ts';
 import { synthesize } from './synth.ts';
 
 /** The API port `npm start` uses unless told otherwise. */
@@ -16,6 +18,8 @@ Options:
   --assembly <dir>  the cloud assembly folder (default cdk.out)
   --state <dir>     where outputs.json and logs/ are written (default .local-cloud)
   --quiet           do not echo function and emulator output
+  --faults <file>   inject faults into function invocations, as the JSON fault plan in <file> says
+                    (see README, "Fault injection"); what was injected is printed at Ctrl-C
   -h, --help        this text`;
 
 async function main(): Promise<void> {
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
       assembly: { type: 'string', default: 'cdk.out' },
       state: { type: 'string', default: '.local-cloud' },
       quiet: { type: 'boolean', default: false },
+      faults: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowNegative: true,
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
     fail(`--port must be a port number, got ${values.port}`);
   }
 
+  const faults = values.faults ? await readFaultPlan(values.faults) : undefined;
   const started = performance.now();
   if (values.synth && !values['no-synth']) {
     console.log('Synthesizing the CDK app (cdk synth)');
@@ -50,6 +56,9 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     console.log(`\n${signal}: stopping the local cloud`);
     await cloud?.stop();
+    if (faults) {
+      printFaultReport(faults);
+    }
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -61,7 +70,11 @@ async function main(): Promise<void> {
     port,
     log: (line) => console.log(line),
     onOutput: values.quiet ? undefined : (source, line) => console.log(`[${source}] ${line}`),
+    faults,
   });
+  if (faults) {
+    console.log(`Injecting faults from ${values.faults} (seed ${faults.seed})`);
+  }
   printReady(cloud, (performance.now() - started) / 1000);
 }
 
@@ -80,6 +93,27 @@ function printReady(cloud: LocalCloud, seconds: number): void {
     }
   }
   console.log('\nCtrl-C stops everything.');
+}
+
+async function readFaultPlan(file: string): Promise<FaultInjector> {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    fail(`--faults: cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+  try {
+    return new FaultInjector(plan as ConstructorParameters<typeof FaultInjector>[0]);
+  } catch (error) {
+    fail(`--faults ${file}: ${(error as Error).message}`);
+  }
+}
+
+function printFaultReport(faults: FaultInjector): void {
+  console.log(`\nInjected faults (seed ${faults.seed}):`);
+  for (const [name, counts] of faults.report()) {
+    console.log(`  ${name}: ${JSON.stringify(counts)}`);
+  }
 }
 
 function requireNode(): void {

@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -15,7 +16,7 @@ import { readAssembly } from './cloudformation/assembly.ts';
 import { deployStack, type IgnoredType } from './cloudformation/deploy.ts';
 import type { DeployedStack, ResourceProvider } from './cloudformation/types.ts';
 import { tableProvider } from './dynamodb/table-provider.ts';
-import type { RunningEmulator } from './emulators/child-emulator.ts';
+import type { ChildEmulator } from './emulators/child-emulator.ts';
 import { startDynamoDbLocal } from './emulators/dynamodb-local.ts';
 import { EmulatorError } from './emulators/emulator-error.ts';
 import { startFauxqsEmulator } from './emulators/fauxqs.ts';
@@ -25,6 +26,7 @@ import { eventSourceMappingProvider } from './event-sources/event-source-mapping
 import { streamProvider } from './kinesis/stream-provider.ts';
 import { AsyncInvocationQueue } from './lambda/async-invocation.ts';
 import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
+import type { FaultInjector } from './lambda/fault-injection.ts';
 import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { LogFiles } from './log-files.ts';
@@ -106,7 +108,21 @@ export interface LocalCloudOptions {
    * `{stateDirectory}/logs/{source}.log`.
    */
   readonly onOutput?: (source: string, line: string) => void;
+  /** Faults to inject into function invocations (`--faults <file>`); none by default. */
+  readonly faults?: FaultInjector;
+  /**
+   * Keep DynamoDB Local's data in a file under the state directory instead of in memory, so that
+   * {@link LocalCloud.restartEmulator} can kill it and start it again with its data (slower than memory).
+   */
+  readonly persistDynamoDb?: boolean;
 }
+
+/**
+ * Emulators that can be killed and started again mid-run with their state: only DynamoDB Local, whose data can
+ * live in a file. fauxqs (SQS, SNS, S3) runs inside the local cloud's own process, and kinesis-mock can write its
+ * data to disk only every few seconds, so a kill would lose records Kinesis had acknowledged.
+ */
+export type RestartableEmulator = 'dynamodb';
 
 export interface LocalCloud {
   readonly stacks: readonly DeployedStack[];
@@ -118,12 +134,18 @@ export interface LocalCloud {
   readonly emulatorEndpoints: Readonly<Record<string, string>>;
   /** Stops the API server, every function and every emulator. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Kills an emulator as a crash would (SIGKILL), waits `downMs`, and starts it again on the same port with the
+   * data it had; requests in between fail as they would against an unreachable service.
+   */
+  restartEmulator(name: RestartableEmulator, downMs?: number): Promise<void>;
 }
 
 /** Boots a cloud assembly on the local cloud: emulators, resources in dependency order, then the API server. */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const log = options.log ?? (() => {});
   const stoppers: Array<() => Promise<void>> = [];
+  const restarters = new Map<RestartableEmulator, (downMs: number) => Promise<void>>();
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) {
@@ -155,11 +177,28 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     let dynamoDbStreams: DynamoDBStreamsClient | undefined;
     if (types.has('AWS::DynamoDB::Table')) {
       log('Starting DynamoDB Local');
-      const emulator: RunningEmulator = await startDynamoDbLocal({
+      const dynamoDbSettings = {
         port: await freePort(),
-        onOutput: (line) => output('dynamodb-local', line),
-      });
+        dataDirectory: options.persistDynamoDb
+          ? path.join(options.stateDirectory, 'dynamodb-data')
+          : undefined,
+        onOutput: (line: string) => output('dynamodb-local', line),
+      };
+      if (dynamoDbSettings.dataDirectory) {
+        await rm(dynamoDbSettings.dataDirectory, { recursive: true, force: true });
+        await mkdir(dynamoDbSettings.dataDirectory, { recursive: true });
+      }
+      let emulator: ChildEmulator = await startDynamoDbLocal(dynamoDbSettings);
       stoppers.push(() => emulator.stop());
+      if (dynamoDbSettings.dataDirectory) {
+        restarters.set('dynamodb', async (downMs) => {
+          log(`Killing DynamoDB Local; it starts again in ${downMs} ms`);
+          await emulator.kill();
+          await sleep(downMs);
+          emulator = await startDynamoDbLocal(dynamoDbSettings);
+          log('DynamoDB Local is back, with its data');
+        });
+      }
       emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB = emulator.endpoint;
       dynamoDb = new DynamoDBClient({
         endpoint: emulator.endpoint,
@@ -234,6 +273,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
       onLog: (functionName, line) => output(functionName, line),
+      faults: options.faults,
     });
     stoppers.push(() => host.close());
     // Asynchronous invocations (S3 notifications) stop before the host they run on. Retries wait 1 s and 2 s
@@ -358,7 +398,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       path.join(options.stateDirectory, 'endpoints.json'),
       `${JSON.stringify(emulatorEndpoints, null, 2)}\n`,
     );
-    return { stacks, outputs, outputsFile, apiPort, emulatorEndpoints, stop };
+    const restartEmulator = async (name: RestartableEmulator, downMs = 0): Promise<void> => {
+      const restart = restarters.get(name);
+      if (!restart) {
+        throw new Error(
+          `Cannot restart ${name}: only an emulator that keeps its data in a file can be restarted (start the local cloud with persistDynamoDb).`,
+        );
+      }
+      await restart(downMs);
+    };
+    return { stacks, outputs, outputsFile, apiPort, emulatorEndpoints, stop, restartEmulator };
   } catch (error) {
     await stop();
     throw error;

@@ -10,6 +10,12 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+/** An emulator in a process of its own, which can also be killed. */
+export interface ChildEmulator extends RunningEmulator {
+  /** Kills it at once (SIGKILL, as a crash or an OOM kill would) and waits until the process is gone. */
+  kill(): Promise<void>;
+}
+
 export interface ChildEmulatorOptions {
   readonly name: string;
   readonly command: string;
@@ -38,7 +44,7 @@ process.once('exit', () => {
 });
 
 /** Starts an emulator process and waits until it is ready; fails with its last output when it is not. */
-export async function startChildEmulator(options: ChildEmulatorOptions): Promise<RunningEmulator> {
+export async function startChildEmulator(options: ChildEmulatorOptions): Promise<ChildEmulator> {
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -87,6 +93,13 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
     clearTimeout(timer);
   };
 
+  const kill = async (): Promise<void> => {
+    if (exitStatus === undefined) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exitStatus !== undefined) {
@@ -95,7 +108,7 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
       );
     }
     if (await options.isReady().catch(() => false)) {
-      return { name: options.name, endpoint: options.endpoint, stop };
+      return { name: options.name, endpoint: options.endpoint, stop, kill };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type RunningEmulator, startChildEmulator } from './child-emulator.ts';
+import { type ChildEmulator, startChildEmulator } from './child-emulator.ts';
 import { EmulatorError } from './emulator-error.ts';
 import { requireJava } from './java.ts';
 
@@ -19,14 +19,16 @@ export function dynamoDbLocalDirectory(): string {
 }
 
 /**
- * Starts AWS's DynamoDB Local (DynamoDB and DynamoDB Streams APIs), in memory, on 127.0.0.1.
+ * Starts AWS's DynamoDB Local (DynamoDB and DynamoDB Streams APIs) on 127.0.0.1: in memory, or in a database file
+ * under `dataDirectory` (`-dbPath`), which outlives the process, so it can be killed and started again.
  * `-sharedDb`: one database whatever the credentials and region, so every function sees the same tables.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
  */
 export async function startDynamoDbLocal(options: {
   readonly port: number;
+  readonly dataDirectory?: string;
   readonly onOutput?: (line: string) => void;
-}): Promise<RunningEmulator> {
+}): Promise<ChildEmulator> {
   const { executable } = await requireJava();
   const directory = dynamoDbLocalDirectory();
   const endpoint = `http://127.0.0.1:${options.port}`;
@@ -40,7 +42,7 @@ export async function startDynamoDbLocal(options: {
         path.delimiter,
       ),
       LAUNCHER,
-      '-inMemory',
+      ...(options.dataDirectory ? ['-dbPath', options.dataDirectory] : ['-inMemory']),
       '-sharedDb',
       '-disableTelemetry',
       '-port',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutionEnvironment, type InitResult, type InvocationResult } from './execution-environment.ts';
+import type { FaultDecision, FaultInjector, FaultPoint } from './fault-injection.ts';
 import {
   checkEnvironment,
   executionEnvironmentVariables,
@@ -7,7 +9,7 @@ import {
   nodeOptionsToExecArgv,
 } from './runtime-environment.ts';
 import type { FunctionConfig, FunctionInvoker, InvokeOutcome } from './types.ts';
-import type { RuntimeErrorPayload } from './worker-protocol.ts';
+import type { InvokeMessage, RuntimeErrorPayload } from './worker-protocol.ts';
 
 /** Synchronous invocation request payload limit: 6 MB. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
@@ -37,6 +39,8 @@ export interface LambdaHostOptions {
    * A laptop-sized stand-in for the account's concurrency (1,000), where AWS would scale out. @default 10
    */
   readonly maxConcurrencyPerFunction?: number;
+  /** Faults to inject into invocations (errors, timeouts, latency), for showing recovery; none by default. */
+  readonly faults?: FaultInjector;
 }
 
 /** A function's execution environments and the invocations waiting for one. */
@@ -189,12 +193,18 @@ export class LambdaHost implements FunctionInvoker {
 
     log(`START RequestId: ${requestId} Version: $LATEST`);
     const started = performance.now();
-    const result = await environment.invoke(
-      { type: 'invoke', requestId, event, deadlineMs: Date.now() + invocationLimitMs, invokedFunctionArn },
-      invocationLimitMs,
-    );
+    const fault = this.options.faults?.decide(config.functionName) ?? { delayMs: 0 };
+    const { result, handlerRan } = await this.invokeUnderFaults(environment, fault, invocationLimitMs, log, {
+      type: 'invoke',
+      requestId,
+      event,
+      deadlineMs: 0,
+      invokedFunctionArn,
+    });
     const durationMs = performance.now() - started;
-    await environment.outputFlushed(requestId);
+    if (handlerRan) {
+      await environment.outputFlushed(requestId);
+    }
     if (this.closing) {
       return closedOutcome();
     }
@@ -222,6 +232,51 @@ export class LambdaHost implements FunctionInvoker {
       ),
     );
     return ending.outcome;
+  }
+
+  /**
+   * Runs one invocation with the fault the plan drew for it: latency first (it uses up the function's time),
+   * then an error or a timeout before the handler (no side effects) or after it (side effects done, answer lost).
+   */
+  private async invokeUnderFaults(
+    environment: ExecutionEnvironment,
+    fault: FaultDecision,
+    limitMs: number,
+    log: (line: string) => void,
+    message: InvokeMessage,
+  ): Promise<{ result: InvocationResult; handlerRan: boolean }> {
+    const note = (text: string): void =>
+      log(`${new Date().toISOString()}\t${message.requestId}\tWARN\tInjected fault: ${text}`);
+    if (fault.delayMs > 0) {
+      note(`${fault.delayMs} ms of latency before the handler`);
+      await sleep(Math.min(fault.delayMs, limitMs));
+      if (fault.delayMs >= limitMs) {
+        return { result: { kind: 'timeout' }, handlerRan: false };
+      }
+    }
+    const remainingMs = limitMs - fault.delayMs;
+    const { failure } = fault;
+    if (failure?.at === 'before') {
+      note(`${failure.kind === 'error' ? 'an error' : 'a timeout'} before the handler ran`);
+      if (failure.kind === 'timeout') {
+        await sleep(remainingMs);
+        return { result: { kind: 'timeout' }, handlerRan: false };
+      }
+      return { result: injectedError('before'), handlerRan: false };
+    }
+    const deadline = Date.now() + remainingMs;
+    const result = await environment.invoke({ ...message, deadlineMs: deadline }, remainingMs);
+    if (!failure || result.kind !== 'response') {
+      return { result, handlerRan: true };
+    }
+    note(
+      `${failure.kind === 'error' ? 'an error' : 'a timeout'} after the handler returned; its answer is lost`,
+    );
+    if (failure.kind === 'timeout') {
+      await sleep(Math.max(0, deadline - Date.now()));
+      return { result: { kind: 'timeout' }, handlerRan: true };
+    }
+    return { result: injectedError('after'), handlerRan: true };
   }
 
   /** Answers an invocation whose cold start failed; Lambda resets such an environment. */
@@ -392,6 +447,18 @@ function sandboxTimeout(requestId: string, timeoutSeconds: number): RuntimeError
 
 function functionError(error: RuntimeErrorPayload, durationMs: number): InvokeOutcome {
   return { status: 'function-error', errorType: error.errorType, payload: JSON.stringify(error), durationMs };
+}
+
+/** An injected error, shaped as a handler's uncaught exception; the environment stays warm, as it would. */
+function injectedError(at: FaultPoint): InvocationResult {
+  return {
+    kind: 'error',
+    fatal: false,
+    error: {
+      errorType: 'InjectedFault',
+      errorMessage: `Injected fault: the invocation failed ${at === 'before' ? 'before the handler ran' : 'after the handler returned'}`,
+    },
+  };
 }
 
 function closedOutcome(): InvokeOutcome {

@@ -50,6 +50,12 @@ describe('the local cloud on a fixture assembly (API Gateway + Lambda, no databa
     expect(outputs.Key).toMatch(/^[A-Za-z0-9]{40}$/);
   });
 
+  it('refuses to restart an emulator that does not keep its data in a file', async () => {
+    await expect(cloud.restartEmulator('dynamodb')).rejects.toThrow(
+      'Cannot restart dynamodb: only an emulator that keeps its data in a file can be restarted (start the local cloud with persistDynamoDb).',
+    );
+  });
+
   it('routes a request through API Gateway to the function, with its resolved environment', async () => {
     const { Url, Key } = cloud.outputs.Greeter as Record<string, string>;
     const response = await fetch(`${Url}hello/ada`, { headers: { 'x-api-key': Key as string } });
@@ -130,4 +136,53 @@ describe('rewriteExecuteApiUrls', () => {
       ),
     ).toBe('see http://127.0.0.1:4010/abc123defg/prod/sync and https://example.com/');
   });
+});
+
+describe('restarting an emulator mid-run', () => {
+  const withTable = (template: { Resources: Record<string, unknown> }) => {
+    template.Resources.Notes = {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      },
+    };
+  };
+
+  it('kills DynamoDB Local and starts it again on the same port with its data, when it keeps data in a file', async () => {
+    const directory = await fixtureCopy(withTable);
+    const cloud = await startLocalCloud({
+      assemblyDirectory: directory,
+      stateDirectory: path.join(directory, 'state'),
+      port: 0,
+      persistDynamoDb: true,
+    });
+    const { DynamoDBClient, GetItemCommand, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const client = new DynamoDBClient({
+      endpoint: cloud.emulatorEndpoints.AWS_ENDPOINT_URL_DYNAMODB,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    try {
+      const tableName = cloud.stacks[0]?.resources.get('Notes')?.physicalId;
+      await client.send(new PutItemCommand({ TableName: tableName, Item: { id: { S: 'n-1' } } }));
+      const restarting = cloud.restartEmulator('dynamodb', 1_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // While it is down, requests fail as against an unreachable service.
+      await expect(
+        client.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: 'n-1' } } })),
+      ).rejects.toThrow(/ECONNREFUSED|socket hang up|ECONNRESET/);
+      await restarting;
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { id: { S: 'n-1' } }, ConsistentRead: true }),
+      );
+      expect(Item).toEqual({ id: { S: 'n-1' } });
+    } finally {
+      client.destroy();
+      await cloud.stop();
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
