@@ -90,7 +90,8 @@ export class PubSubPattern extends Construct {
       rawMessageDelivery: boolean,
     ): SubscriberResources => {
       const dead = new FailureQueue(this, `${capitalized(name)}DeadLetters`, {
-        failuresOf: `the ${name} subscriber`,
+        failuresOf: `the ${name} subscriber’s queue and subscription`,
+        lastStop: 'dead-letter queue',
         alarmDescription: `OrderPlaced events the ${name} subscriber failed on after every retry, or SNS could not deliver: inspect, fix, redrive.`,
       });
       const queue = new Queue(this, `${capitalized(name)}Queue`, {

@@ -88,7 +88,8 @@ export class AppFunction extends Construct {
     });
     acknowledge.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+      reason:
+        'Granted on "*" only: X-Ray PutTraceSegments and PutTelemetryRecords and, for DynamoDB stream consumers, dynamodb:ListStreams, actions that take no resource ARN; the template tests hold this list.',
     });
     const pinnedRuntime =
       'Node.js 22 is pinned on purpose: the local cloud runs handlers on Node.js 22, so what is tested is what deploys.';
@@ -167,12 +168,13 @@ export class AppFunction extends Construct {
       new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects(keys)] }),
     );
     const bucketResource = bucket.node.defaultChild as CfnElement;
+    const name = bucket.node.scope?.node.id ?? bucket.node.id;
     Validations.of(this.function).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(bucketResource)}.Arn>/${keys}]`,
       reason:
         keys === '*'
-          ? 'Object-level access to the objects of this one bucket; object keys are per order and not known in advance.'
-          : `Object-level access to the objects under ${keys} of this one bucket; keys are per file and not known in advance.`,
+          ? `Object-level access to the objects of the ${name} bucket and no other; keys are per order, known only at run time.`
+          : `Object-level access to the objects under ${keys} of the ${name} bucket and no other; keys are per file, known only at run time.`,
     });
     return this;
   }
