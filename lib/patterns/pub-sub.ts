@@ -114,7 +114,7 @@ export class PubSubPattern extends Construct {
         },
       }).bindTable(deliveries.table, { access: 'append', env: 'DELIVERIES_TABLE_NAME' });
       getOrderMethod.grantExecute(consumer.function);
-      Validations.of(consumer.function).acknowledge({
+      Validations.of(consumer).acknowledge({
         id: executeApiWildcardFinding(
           this,
           `${nagRef(props.api.api)}/${nagRef(props.api.api.deploymentStage)}/GET/events/orders/*`,

@@ -144,7 +144,7 @@ export class StatusPushPattern extends Construct {
       .bindTable(connections.table, { access: 'readWrite', env: 'CONNECTIONS_TABLE_NAME' })
       .bindTable(subscriptions.table, { access: 'readWrite', env: 'SUBSCRIPTIONS_TABLE_NAME' });
     this.stage.grantManagementApiAccess(pusher.function);
-    Validations.of(pusher.function).acknowledge({
+    Validations.of(pusher).acknowledge({
       id: executeApiWildcardFinding(this, `${nagRef(this.webSocketApi)}/prod/*/@connections/*`),
       reason: 'The @connections management API of this one stage; connection ids are known only at run time.',
     });

@@ -9,7 +9,10 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataSharingStack } from '../../lib/data-sharing-stack.ts';
 
-/** The security properties of the template that deploys. */
+/**
+ * The security properties of the template that deploys. The local cloud evaluates neither IAM nor resource policies,
+ * so these tests are where least privilege, encryption and TLS-only access are proven.
+ */
 
 /** The context `cdk synth` and `cdk deploy` use (cdk.json's feature flags): the policies checked are the deployed ones. */
 const CDK_CONTEXT = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../cdk.json'), 'utf8'))
@@ -20,12 +23,143 @@ function unbundledApp(): App {
   return new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown> & Record<string, never>;
+}
+
+interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: string | string[];
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface PolicyDocument {
+  readonly Statement: Statement[];
+}
+
 let app: App;
+let resources: Record<string, CfnResource>;
 
 beforeAll(() => {
   app = unbundledApp();
-  Template.fromStack(new DataSharingStack(app, 'DataSharingStack'));
+  resources = Template.fromStack(new DataSharingStack(app, 'DataSharingStack')).toJSON().Resources;
 });
+
+/** The logical ids of the resources of a type. */
+function idsOf(type: string): string[] {
+  return Object.keys(resources).filter((id) => resources[id]?.Type === type);
+}
+
+/** A resource's properties, typed loosely: tests read the few they check. */
+// biome-ignore lint/suspicious/noExplicitAny: template properties are arbitrary JSON.
+function props(id: string): any {
+  const resource = resources[id];
+  if (!resource) {
+    throw new Error(`No resource ${id} in the template`);
+  }
+  return resource.Properties ?? {};
+}
+
+/** The logical id without CDK's 8-character hash: `ApiPayloadOrdersTableB2DF462E` -> `ApiPayloadOrdersTable`. */
+function unhashed(id: string): string {
+  return id.replace(/[0-9A-F]{8}$/, '');
+}
+
+/**
+ * A value as cdk-nag prints it: `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attribute>`, `Fn::Join` joined, so
+ * `{"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/*"]]}` reads `<Bucket.Arn>/*`.
+ */
+function render(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    if (typeof object.Ref === 'string') {
+      return `<${object.Ref}>`;
+    }
+    const getAtt = object['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) {
+      return `<${getAtt.join('.')}>`;
+    }
+    const join = object['Fn::Join'];
+    if (Array.isArray(join)) {
+      const [separator, parts] = join as [string, unknown[]];
+      return parts.map(render).join(separator);
+    }
+  }
+  return JSON.stringify(value);
+}
+
+/** The logical ids a value refers to (`Ref`, `Fn::GetAtt`), pseudo parameters left out. */
+function referencedIds(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      referencedIds(item, found);
+    }
+  } else if (value && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    if (typeof object.Ref === 'string') {
+      if (!object.Ref.startsWith('AWS::')) {
+        found.add(object.Ref);
+      }
+    } else if (Array.isArray(object['Fn::GetAtt'])) {
+      found.add(String(object['Fn::GetAtt'][0]));
+    } else {
+      for (const item of Object.values(object)) {
+        referencedIds(item, found);
+      }
+    }
+  }
+  return found;
+}
+
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : ([value].flat() as T[]));
+
+/** An identity policy statement, with where it is: the policy (or role) holding it and the roles it applies to. */
+interface PlacedStatement {
+  readonly policy: string;
+  readonly index: number;
+  readonly roles: readonly string[];
+  readonly statement: Statement;
+}
+
+/** Every statement of every identity policy: `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy`, roles' inline policies. */
+function identityStatements(): PlacedStatement[] {
+  const placed: PlacedStatement[] = [];
+  const add = (policy: string, roles: string[], document: PolicyDocument) =>
+    document.Statement.forEach((statement, index) => {
+      placed.push({ policy, index, roles, statement });
+    });
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const id of idsOf(type)) {
+      const roles = list<{ Ref: string }>(props(id).Roles).map((role) => role.Ref);
+      add(id, roles, props(id).PolicyDocument);
+    }
+  }
+  for (const id of idsOf('AWS::IAM::Role')) {
+    for (const inline of list<{ PolicyName: string; PolicyDocument: PolicyDocument }>(props(id).Policies)) {
+      add(`${id}/${inline.PolicyName}`, [id], inline.PolicyDocument);
+    }
+  }
+  return placed;
+}
+
+/** The role of a function. */
+function roleOf(functionId: string): string {
+  return props(functionId).Role['Fn::GetAtt'][0];
+}
+
+/** The statements that apply to a function's role. */
+function statementsOf(functionId: string): PlacedStatement[] {
+  const role = roleOf(functionId);
+  return identityStatements().filter((placed) => placed.roles.includes(role));
+}
 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {
   /** An acknowledgement as recorded on a construct: `Validations.of(construct).acknowledge({ id, reason })`. */
@@ -165,6 +299,319 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
       if (ids.size > 1) {
         const explained = sameCheck.some((pair) => [...ids].every((id) => pair.includes(id)));
         expect(explained, `"${reason}" excuses ${[...ids].join(', ')}`).toBe(true);
+      }
+    }
+  });
+});
+
+/** A wildcard an identity policy may grant, and why it cannot name the resource. */
+interface WildcardGrant {
+  readonly actions: RegExp;
+  /** The resource as {@link render} prints it. */
+  readonly resource: RegExp;
+  readonly reason: string;
+}
+
+const ARN_PREFIX = 'arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:';
+const HASH = '[0-9A-F]{8}';
+
+/** Every wildcard granted in the stack. A new one fails the tests until it is listed here with its reason. */
+const WILDCARD_GRANTS: readonly WildcardGrant[] = [
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords)$/,
+    resource: /^\*$/,
+    reason:
+      'X-Ray takes no resource ARN for traces: "*" is the only resource (active tracing on every function).',
+  },
+  {
+    actions: /^dynamodb:ListStreams$/,
+    resource: /^\*$/,
+    reason: 'Lambda’s DynamoDB event source lists the table’s streams; ListStreams takes no resource ARN.',
+  },
+  {
+    actions: /^logs:(CreateLogStream|PutLogEvents)$/,
+    resource: new RegExp(`^<\\w+Logs${HASH}\\.Arn>$`),
+    reason:
+      'A log group’s Arn attribute ends in ":*", its streams; each function’s own group (checked below).',
+  },
+  {
+    actions: /^s3:(GetObject|PutObject)$/,
+    resource: new RegExp(`^<MessageQueue(Receipts|ClaimChecks)Bucket${HASH}\\.Arn>/\\*$`),
+    reason: 'Receipts and claim checks are keyed by order id, known only at run time; one bucket per grant.',
+  },
+  {
+    actions: /^s3:(GetObject|PutObject|DeleteObject|AbortMultipartUpload)$/,
+    resource: new RegExp(`^<FileDropFilesBucket${HASH}\\.Arn>/(incoming|processed|quarantine)/\\*$`),
+    reason: 'Files are keyed by file id, known only at run time; each grant names one prefix of the bucket.',
+  },
+  {
+    actions: /^execute-api:Invoke$/,
+    resource: new RegExp(
+      `^${ARN_PREFIX}<RestApi${HASH}>/<RestApiDeploymentStageprod${HASH}>/GET/events/orders/\\*$`,
+    ),
+    reason: 'One method, GET /events/orders/{orderId}: the wildcard is the order id in the path.',
+  },
+  {
+    actions: /^execute-api:ManageConnections$/,
+    resource: new RegExp(`^${ARN_PREFIX}<StatusPushApi${HASH}>/prod/\\*/@connections/\\*$`),
+    reason: 'The @connections API of the one WebSocket stage; connection ids exist only at run time.',
+  },
+];
+
+/** Actions that read and change nothing; any other action writes (conservatively, an unknown one too). */
+const READ_ONLY_ACTION =
+  /^(dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|DescribeStream|GetRecords|GetShardIterator|ListStreams)|s3:GetObject|sqs:(GetQueueAttributes|GetQueueUrl)|kinesis:(Describe\w*|Get\w*|List\w*|SubscribeToShard)|execute-api:Invoke|xray:\w+)$/;
+
+/**
+ * Who may touch what: each function (logical id without its hash) and the resources its role's statements name,
+ * written when any action on them changes something, read otherwise. Its own log group is checked on its own.
+ * A new grant fails the tests until this map says who may now touch what.
+ */
+const ACCESS: Readonly<Record<string, { readonly read?: string[]; readonly write?: string[] }>> = {
+  ApiPayloadRecordOrderFunction: { write: ['ApiPayloadOrdersTable'] },
+  ApiPayloadGetOrderFunction: { read: ['ApiPayloadOrdersTable'] },
+  MessageQueueSubmitOrderFunction: {
+    write: ['MessageQueueClaimChecksBucket', 'MessageQueueOrderQueue', 'MessageQueueOrderStatusesTable'],
+  },
+  MessageQueueGetStatusFunction: { read: ['MessageQueueOrderStatusesTable', 'MessageQueueReceiptsBucket'] },
+  // Consuming the queue (delete, change visibility) changes it.
+  MessageQueueProcessOrdersFunction: {
+    read: ['MessageQueueClaimChecksBucket'],
+    write: ['MessageQueueOrderQueue', 'MessageQueueOrderStatusesTable', 'MessageQueueReceiptsBucket'],
+  },
+  MessageStreamPublishEventsFunction: { write: ['MessageStreamEvents'] },
+  // The event source sends the description of a batch it gives up on to the failures queue with the function's role.
+  MessageStreamAggregateEventsFunction: {
+    read: ['MessageStreamEvents'],
+    write: [
+      'MessageStreamAppliedEventsTable',
+      'MessageStreamConsumerFailures',
+      'MessageStreamProductStatsTable',
+    ],
+  },
+  MessageStreamGetStatsFunction: {
+    read: ['MessageStreamAppliedEventsTable', 'MessageStreamProductStatsTable'],
+  },
+  FileDropCreateUploadFunction: { write: ['FileDropFileRecordsTable', 'FileDropFilesBucket'] },
+  FileDropGetFileFunction: { read: ['FileDropFileRecordsTable', 'FileDropFilesBucket'] },
+  FileDropProcessUploadFunction: {
+    write: ['FileDropFileRecordsTable', 'FileDropFilesBucket', 'FileDropProcessorFailures'],
+  },
+  // CDK's handler for Custom::S3BucketNotifications: s3:PutBucketNotification on the one bucket.
+  BucketNotificationsHandler050a0587b7544547bf325f094a3db834: { write: ['FileDropFilesBucket'] },
+  SharedDatabasePutOrderFunction: { write: ['SharedDatabaseSharedOrdersTable'] },
+  SharedDatabaseGetOrderFunction: { read: ['SharedDatabaseSharedOrdersTable'] },
+  SharedDatabasePatchInvoiceFunction: { write: ['SharedDatabaseSharedOrdersTable'] },
+  SharedDatabaseFillInboxFunction: {
+    read: ['SharedDatabaseSharedOrdersTable'],
+    write: ['SharedDatabaseAccountingInboxTable', 'SharedDatabaseChangeFeedFailuresQueue'],
+  },
+  SharedDatabaseGetInboxFunction: { read: ['SharedDatabaseAccountingInboxTable'] },
+  SharedDatabaseRecordChangesFunction: {
+    read: ['SharedDatabaseSharedOrdersTable'],
+    write: ['SharedDatabaseChangeFeedFailuresQueue', 'SharedDatabaseOrderChangesTable'],
+  },
+  SharedDatabaseGetChangesFunction: { read: ['SharedDatabaseOrderChangesTable'] },
+  CqrsHandleCommandFunction: { write: ['CqrsEventLogTable'] },
+  CqrsProjectEventsFunction: {
+    read: ['CqrsEventLogTable'],
+    write: ['CqrsCustomerOrdersTable', 'CqrsOrderViewsTable', 'CqrsProjectorFailuresQueue'],
+  },
+  CqrsGetOrderViewFunction: { read: ['CqrsCustomerOrdersTable', 'CqrsOrderViewsTable'] },
+  CqrsGetCustomerSummaryFunction: { read: ['CqrsCustomerOrdersTable', 'CqrsOrderViewsTable'] },
+  PubSubPublishOrderFunction: { write: ['PubSubOrderEvents', 'PubSubPublishedOrdersTable'] },
+  PubSubGetOrderFunction: { read: ['PubSubPublishedOrdersTable'] },
+  PubSubListDeliveriesFunction: { read: ['PubSubDeliveriesTable', 'PubSubPublishedOrdersTable'] },
+  // Each subscriber consumes its own queue and may call GET /events/orders/{orderId} (IAM) for thin events.
+  PubSubAccountingSubscriberFunction: {
+    read: ['RestApi', 'RestApiDeploymentStageprod'],
+    write: ['PubSubAccountingQueue', 'PubSubDeliveriesTable'],
+  },
+  PubSubShippingSubscriberFunction: {
+    read: ['RestApi', 'RestApiDeploymentStageprod'],
+    write: ['PubSubDeliveriesTable', 'PubSubShippingQueue'],
+  },
+  PubSubAnalyticsSubscriberFunction: {
+    read: ['RestApi', 'RestApiDeploymentStageprod'],
+    write: ['PubSubAnalyticsQueue', 'PubSubDeliveriesTable'],
+  },
+  StatusPushAuthorizeConnectionFunction: { write: ['StatusPushTicketsTable'] },
+  StatusPushRoutesFunction: { write: ['StatusPushConnectionsTable', 'StatusPushSubscriptionsTable'] },
+  StatusPushIssueTicketFunction: { write: ['StatusPushTicketsTable'] },
+  // The pusher reads the status streams of three other patterns' tables, and posts to WebSocket connections.
+  StatusPushPushStatusFunction: {
+    read: ['CqrsOrderViewsTable', 'FileDropFileRecordsTable', 'MessageQueueOrderStatusesTable'],
+    write: [
+      'StatusPushApi',
+      'StatusPushConnectionsTable',
+      'StatusPushPusherFailuresQueue',
+      'StatusPushSubscriptionsTable',
+    ],
+  },
+};
+
+/** What a function's role may touch, by logical id: read or written. Its own log group is left out. */
+function accessById(functionId: string): Map<string, 'read' | 'write'> {
+  const ownLogGroup = props(functionId).LoggingConfig?.LogGroup?.Ref;
+  const access = new Map<string, 'read' | 'write'>();
+  for (const { statement } of statementsOf(functionId)) {
+    const actions = list<string>(statement.Action);
+    for (const id of referencedIds(statement.Resource)) {
+      if (id === ownLogGroup && actions.every((action) => action.startsWith('logs:'))) {
+        continue;
+      }
+      const writes = actions.some((action) => !READ_ONLY_ACTION.test(action));
+      access.set(id, writes || access.get(id) === 'write' ? 'write' : 'read');
+    }
+  }
+  return access;
+}
+
+/** What a function's role may touch, as {@link ACCESS} writes it. */
+function accessOf(functionId: string): { read?: string[]; write?: string[] } {
+  const access = [...accessById(functionId)];
+  const named = (level: 'read' | 'write') =>
+    access
+      .filter(([, value]) => value === level)
+      .map(([id]) => unhashed(id))
+      .sort();
+  return {
+    ...(named('read').length > 0 ? { read: named('read') } : {}),
+    ...(named('write').length > 0 ? { write: named('write') } : {}),
+  };
+}
+
+describe('IAM: least privilege', () => {
+  const functions = () => idsOf('AWS::Lambda::Function');
+
+  it('gives every function a role of its own, which only Lambda may assume', () => {
+    const roles = functions().map(roleOf);
+    expect(new Set(roles).size).toBe(roles.length);
+    expect(idsOf('AWS::IAM::Role').sort()).toEqual([...roles].sort());
+    for (const role of roles) {
+      expect(props(role).AssumeRolePolicyDocument.Statement, role).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+
+  it('attaches no AWS managed policy, except to CDK’s deploy-time bucket notifications handler', () => {
+    const attached = idsOf('AWS::IAM::Role').flatMap((role) =>
+      list(props(role).ManagedPolicyArns).map((arn) => `${unhashed(role)} ${render(arn)}`),
+    );
+    // AWSLambdaBasicExecutionRole allows logs:CreateLogGroup, CreateLogStream and PutLogEvents on "*": every log
+    // group of the account. CDK's handler runs only while the stack deploys (see its acknowledgement).
+    expect(attached).toEqual([
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834Role arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+    ]);
+  });
+
+  it('lets each function write logs to its own log group, and to no other', () => {
+    for (const fn of functions().filter((id) => !id.startsWith('BucketNotificationsHandler'))) {
+      const logGrants = statementsOf(fn)
+        .map(({ statement }) => statement)
+        .filter((statement) => list<string>(statement.Action).some((action) => action.startsWith('logs:')));
+      expect(
+        logGrants.map((statement) => ({
+          actions: list<string>(statement.Action).sort(),
+          resources: list(statement.Resource),
+        })),
+        fn,
+      ).toEqual([
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [{ 'Fn::GetAtt': [props(fn).LoggingConfig.LogGroup.Ref, 'Arn'] }],
+        },
+      ]);
+    }
+  });
+
+  it('grants a wildcard action or resource only where the allow-list says why', () => {
+    const isWildcard = (resource: string) => {
+      const attribute = /^<(\w+)\.Arn>$/.exec(resource);
+      // A log group's Arn attribute is `arn:...:log-group:<name>:*`.
+      return resource.includes('*') || resources[attribute?.[1] ?? '']?.Type === 'AWS::Logs::LogGroup';
+    };
+    const used = new Set<WildcardGrant>();
+    const unexplained: string[] = [];
+    for (const { policy, index, statement } of identityStatements()) {
+      const where = `${policy} statement ${index}`;
+      expect(statement.NotAction, where).toBeUndefined();
+      expect(statement.NotResource, where).toBeUndefined();
+      for (const action of list<string>(statement.Action)) {
+        for (const resource of list(statement.Resource).map(render)) {
+          if (!action.includes('*') && !isWildcard(resource)) {
+            continue;
+          }
+          const grant = WILDCARD_GRANTS.find(
+            (candidate) => candidate.actions.test(action) && candidate.resource.test(resource),
+          );
+          if (grant) {
+            used.add(grant);
+          } else {
+            unexplained.push(`${where}: ${statement.Effect} ${action} on ${resource}`);
+          }
+        }
+      }
+    }
+    expect(unexplained).toEqual([]);
+    expect(WILDCARD_GRANTS.filter((grant) => !used.has(grant)).map((grant) => grant.reason)).toEqual([]);
+  });
+
+  it('lets each function touch only the resources the access map gives it', () => {
+    expect(Object.fromEntries(functions().map((fn) => [unhashed(fn), accessOf(fn)]))).toEqual(ACCESS);
+  });
+
+  it('lets no function write another pattern’s tables, queues, buckets, streams or topics', () => {
+    const patterns = [
+      'ApiPayload',
+      'MessageQueue',
+      'MessageStream',
+      'FileDrop',
+      'SharedDatabase',
+      'Cqrs',
+      'PubSub',
+      'StatusPush',
+    ];
+    // CDK's notifications handler configures the file drop's bucket, for the file drop.
+    const patternOf = (id: string) =>
+      id.startsWith('BucketNotificationsHandler')
+        ? 'FileDrop'
+        : patterns.find((pattern) => id.startsWith(pattern));
+    const data = new Set([
+      'AWS::DynamoDB::Table',
+      'AWS::SQS::Queue',
+      'AWS::S3::Bucket',
+      'AWS::Kinesis::Stream',
+      'AWS::SNS::Topic',
+    ]);
+    const trespasses = functions().flatMap((fn) =>
+      [...accessById(fn)]
+        .filter(([id, level]) => level === 'write' && data.has(resources[id]?.Type ?? ''))
+        .filter(([id]) => patternOf(id) !== patternOf(fn))
+        .map(([id]) => `${unhashed(fn)} writes ${unhashed(id)}`),
+    );
+    expect(trespasses).toEqual([]);
+  });
+
+  it('lets nobody list a bucket’s keys, nor grant itself more (no iam: or sts: actions)', () => {
+    const actions = identityStatements().flatMap(({ statement }) => list<string>(statement.Action));
+    expect(actions.filter((action) => /^(s3:List|iam:|sts:)/.test(action))).toEqual([]);
+  });
+
+  it('lets only this stack’s APIs, and S3 for the file drop bucket of this account, invoke functions', () => {
+    expect(idsOf('AWS::Lambda::Url')).toEqual([]);
+    for (const id of idsOf('AWS::Lambda::Permission')) {
+      const permission = props(id);
+      expect(permission.Action, id).toBe('lambda:InvokeFunction');
+      if (permission.Principal === 'apigateway.amazonaws.com') {
+        expect(render(permission.SourceArn), id).toMatch(
+          new RegExp(`^${ARN_PREFIX}<(RestApi|StatusPushApi)${HASH}>/`),
+        );
+      } else {
+        expect(permission.Principal, id).toBe('s3.amazonaws.com');
+        expect(permission.SourceAccount, id).toEqual({ Ref: 'AWS::AccountId' });
+        expect(render(permission.SourceArn), id).toMatch(new RegExp(`^<FileDropFilesBucket${HASH}\\.Arn>$`));
       }
     }
   });
