@@ -353,8 +353,8 @@ const WILDCARD_GRANTS: readonly WildcardGrant[] = [
   },
   {
     actions: /^execute-api:ManageConnections$/,
-    resource: new RegExp(`^${ARN_PREFIX}<StatusPushApi${HASH}>/prod/\\*/@connections/\\*$`),
-    reason: 'The @connections API of the one WebSocket stage; connection ids exist only at run time.',
+    resource: new RegExp(`^${ARN_PREFIX}<StatusPushApi${HASH}>/prod/POST/@connections/\\*$`),
+    reason: 'PostToConnection (POST) on the one WebSocket stage; connection ids exist only at run time.',
   },
 ];
 
