@@ -184,31 +184,6 @@ describe('message queue pattern', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 1_209_600 });
   });
 
-  it('denies non-TLS access to every queue and bucket', () => {
-    for (const type of ['AWS::SQS::QueuePolicy', 'AWS::S3::BucketPolicy']) {
-      const policies = Object.values(template.findResources(type));
-      expect(policies.length).toBeGreaterThan(0);
-      for (const policy of policies) {
-        expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
-      }
-    }
-  });
-
-  it('blocks public access to every bucket and encrypts them', () => {
-    const buckets = Object.values(template.findResources('AWS::S3::Bucket'));
-    // Access logs, receipts, claim checks, file drop.
-    expect(buckets).toHaveLength(4);
-    for (const bucket of buckets) {
-      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      });
-      expect(bucket.Properties.BucketEncryption).toBeDefined();
-    }
-  });
-
   it('alarms as soon as one message is in the dead-letter queue', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -616,3 +616,107 @@ describe('IAM: least privilege', () => {
     }
   });
 });
+
+/** The statements of a resource policy (bucket, queue or topic policy) that applies to `resourceId`. */
+function resourcePolicyStatements(policyType: string, targets: string, resourceId: string): Statement[] {
+  return idsOf(policyType)
+    .filter((id) => list<unknown>(props(id)[targets]).some((target) => referencedIds(target).has(resourceId)))
+    .flatMap((id) => (props(id).PolicyDocument as PolicyDocument).Statement);
+}
+
+/** The statement that refuses every request of `actions` on `resources` made without TLS. */
+function tlsOnly(actions: string, resources: unknown, principal: unknown = { AWS: '*' }): Statement {
+  return {
+    Effect: 'Deny',
+    Principal: principal,
+    Action: actions,
+    Resource: resources,
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+describe('data at rest and in transit', () => {
+  it('blocks public access to every bucket and encrypts it', () => {
+    const buckets = idsOf('AWS::S3::Bucket');
+    // Access logs, receipts, claim checks, file drop.
+    expect(buckets).toHaveLength(4);
+    for (const bucket of buckets) {
+      const bucketProps = props(bucket);
+      expect(bucketProps.PublicAccessBlockConfiguration, bucket).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucketProps.BucketEncryption, bucket).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(bucketProps.WebsiteConfiguration, bucket).toBeUndefined();
+    }
+  });
+
+  it('refuses every request to a bucket or its objects made without TLS', () => {
+    for (const bucket of idsOf('AWS::S3::Bucket')) {
+      const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
+      expect(resourcePolicyStatements('AWS::S3::BucketPolicy', 'Bucket', bucket), bucket).toContainEqual(
+        tlsOnly('s3:*', [arn, { 'Fn::Join': ['', [arn, '/*']] }]),
+      );
+    }
+  });
+
+  it('encrypts every queue and refuses requests to it made without TLS', () => {
+    const queues = idsOf('AWS::SQS::Queue');
+    expect(queues.length).toBeGreaterThanOrEqual(13);
+    for (const queue of queues) {
+      expect(props(queue).SqsManagedSseEnabled ?? props(queue).KmsMasterKeyId, queue).toBeTruthy();
+      expect(resourcePolicyStatements('AWS::SQS::QueuePolicy', 'Queues', queue), queue).toContainEqual(
+        tlsOnly('sqs:*', { 'Fn::GetAtt': [queue, 'Arn'] }),
+      );
+    }
+  });
+
+  it('encrypts every topic with KMS and refuses publishing to it without TLS', () => {
+    const topics = idsOf('AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    for (const topic of topics) {
+      expect(render(props(topic).KmsMasterKeyId), topic).toBe(
+        'arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/aws/sns',
+      );
+      // What CDK's enforceSSL writes for a topic, and AWS's example: SNS checks aws:SecureTransport on Publish.
+      expect(resourcePolicyStatements('AWS::SNS::TopicPolicy', 'Topics', topic), topic).toContainEqual({
+        ...tlsOnly('sns:Publish', { Ref: topic }, '*'),
+        Sid: 'AllowPublishThroughSSLOnly',
+      });
+    }
+  });
+
+  it('encrypts every stream and every table', () => {
+    for (const stream of idsOf('AWS::Kinesis::Stream')) {
+      expect(props(stream).StreamEncryption, stream).toEqual({
+        EncryptionType: 'KMS',
+        KeyId: 'alias/aws/kinesis',
+      });
+    }
+    const tables = idsOf('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(16);
+    for (const table of tables) {
+      expect(props(table).SSESpecification, table).toEqual({ SSEEnabled: true });
+    }
+  });
+
+  it('lets no resource policy allow the public: only AWS services, each bound to this stack’s resources', () => {
+    const allowed = ['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].flatMap(
+      (type) =>
+        idsOf(type).flatMap((id) =>
+          (props(id).PolicyDocument as PolicyDocument).Statement.filter(
+            (statement) => statement.Effect === 'Allow',
+          ).map((statement) => ({ id, statement })),
+        ),
+    );
+    for (const { id, statement } of allowed) {
+      expect(Object.keys(statement.Principal as object), id).toEqual(['Service']);
+      // SNS delivering to a subscriber queue: only from this topic.
+      expect(JSON.stringify(statement.Condition), id).toMatch(/aws:Source(Arn|Account)/);
+    }
+  });
+});
