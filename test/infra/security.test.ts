@@ -655,6 +655,39 @@ describe('data at rest and in transit', () => {
     }
   });
 
+  it('disables ACLs on every bucket: access logs arrive under the log bucket’s policy, from this stack’s buckets', () => {
+    for (const bucket of idsOf('AWS::S3::Bucket')) {
+      expect(props(bucket).AccessControl, bucket).toBeUndefined();
+      expect(props(bucket).OwnershipControls, bucket).toEqual({
+        Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+      });
+    }
+    const logBucket = idsOf('AWS::S3::Bucket').find((id) => id.startsWith('AccessLogsBucket')) ?? '';
+    const sources = idsOf('AWS::S3::Bucket').filter((id) => id !== logBucket);
+    const deliveries = resourcePolicyStatements('AWS::S3::BucketPolicy', 'Bucket', logBucket).filter(
+      (statement) => statement.Effect === 'Allow',
+    );
+    expect(deliveries).toHaveLength(sources.length);
+    expect(deliveries).toEqual(
+      sources.map((source) => ({
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        // Each source bucket writes under its own prefix (its construct id), and only there.
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [logBucket, 'Arn'] }, `/${props(source).LoggingConfiguration.LogFilePrefix}*`],
+          ],
+        },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [source, 'Arn'] } },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
+      })),
+    );
+  });
+
   it('refuses every request to a bucket or its objects made without TLS', () => {
     for (const bucket of idsOf('AWS::S3::Bucket')) {
       const arn = { 'Fn::GetAtt': [bucket, 'Arn'] };
