@@ -43,11 +43,13 @@ interface PolicyDocument {
 }
 
 let app: App;
+let template: { Resources: Record<string, CfnResource>; Outputs: Record<string, { Value: unknown }> };
 let resources: Record<string, CfnResource>;
 
 beforeAll(() => {
   app = unbundledApp();
-  resources = Template.fromStack(new DataSharingStack(app, 'DataSharingStack')).toJSON().Resources;
+  template = Template.fromStack(new DataSharingStack(app, 'DataSharingStack')).toJSON() as typeof template;
+  resources = template.Resources;
 });
 
 /** The logical ids of the resources of a type. */
@@ -751,5 +753,55 @@ describe('data at rest and in transit', () => {
       // SNS delivering to a subscriber queue: only from this topic.
       expect(JSON.stringify(statement.Condition), id).toMatch(/aws:Source(Arn|Account)/);
     }
+  });
+});
+
+describe('API access', () => {
+  it('meters every key holder on the one REST stage: the usage plan covers it, the key belongs to the plan', () => {
+    const [restApi] = idsOf('AWS::ApiGateway::RestApi');
+    const stages = idsOf('AWS::ApiGateway::Stage');
+    // One stage: no second stage outside the usage plan and the stage-wide throttle.
+    expect(stages).toHaveLength(1);
+    const [plan] = idsOf('AWS::ApiGateway::UsagePlan');
+    expect(props(plan ?? '').ApiStages).toEqual([
+      expect.objectContaining({ ApiId: { Ref: restApi }, Stage: { Ref: stages[0] } }),
+    ]);
+    const [key] = idsOf('AWS::ApiGateway::ApiKey');
+    expect(idsOf('AWS::ApiGateway::UsagePlanKey').map(props)).toEqual([
+      { KeyId: { Ref: key }, KeyType: 'API_KEY', UsagePlanId: { Ref: plan } },
+    ]);
+  });
+
+  it('keeps the API key’s value out of the template: API Gateway generates it, outputs name only its id', () => {
+    const [key] = idsOf('AWS::ApiGateway::ApiKey');
+    expect(props(key ?? '').Value).toBeUndefined();
+    // Its Ref is the key's id. Only the usage plan key and the ApiKeyId output use it; nothing reads an attribute of it.
+    const text = JSON.stringify(template);
+    expect(text.split(JSON.stringify({ Ref: key })).length - 1).toBe(2);
+    expect(text).not.toContain(`"Fn::GetAtt":["${key}"`);
+    expect(template.Outputs.ApiKeyId?.Value).toEqual({ Ref: key });
+  });
+
+  it('authorizes WebSocket connections at $connect with the ticket authorizer; other routes run on them', () => {
+    const [api] = idsOf('AWS::ApiGatewayV2::Api');
+    const [authorizer, ...others] = idsOf('AWS::ApiGatewayV2::Authorizer');
+    expect(others).toEqual([]);
+    expect(render(props(authorizer ?? '').AuthorizerUri)).toMatch(
+      new RegExp(`/functions/<StatusPushAuthorizeConnectionFunction${HASH}\\.Arn>/invocations$`),
+    );
+    // A Lambda authorizer runs on $connect only: every later message travels on a connection it let in.
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html
+    const routes = idsOf('AWS::ApiGatewayV2::Route').map(props);
+    expect(routes.every((route) => route.ApiId.Ref === api)).toBe(true);
+    expect(
+      Object.fromEntries(
+        routes.map((route) => [route.RouteKey, [route.AuthorizationType, route.AuthorizerId?.Ref ?? null]]),
+      ),
+    ).toEqual({
+      $connect: ['CUSTOM', authorizer],
+      $disconnect: ['NONE', null],
+      $default: ['NONE', null],
+      subscribe: ['NONE', null],
+    });
   });
 });
