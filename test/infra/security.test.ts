@@ -23,9 +23,9 @@ function unbundledApp(): App {
   return new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
-interface CfnResource {
+interface TemplateResource {
   readonly Type: string;
-  readonly Properties?: Record<string, unknown> & Record<string, never>;
+  readonly Properties?: Record<string, unknown>;
 }
 
 interface Statement {
@@ -43,8 +43,8 @@ interface PolicyDocument {
 }
 
 let app: App;
-let template: { Resources: Record<string, CfnResource>; Outputs: Record<string, { Value: unknown }> };
-let resources: Record<string, CfnResource>;
+let template: { Resources: Record<string, TemplateResource>; Outputs: Record<string, { Value: unknown }> };
+let resources: Record<string, TemplateResource>;
 
 beforeAll(() => {
   app = unbundledApp();
