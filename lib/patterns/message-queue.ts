@@ -57,10 +57,7 @@ export class MessageQueuePattern extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledgeLastStopQueue(
-      this.deadLetterQueue,
-      'This is the dead-letter queue of the order queue; a DLQ of its own would only move the problem.',
-    );
+    acknowledgeLastStopQueue(this.deadLetterQueue, 'dead-letter queue', 'the order queue');
     this.queue = new Queue(this, 'OrderQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -33,11 +33,6 @@ export class MessageStreamPattern extends Construct {
       retentionPeriod: Duration.hours(24),
       encryption: StreamEncryption.MANAGED,
     });
-    Validations.of(this.stream).acknowledge({
-      id: 'AwsSolutions-KDS3',
-      reason:
-        'The AWS managed key (aws/kinesis) encrypts the stream; a customer managed key adds cost and key policy for no reader outside this stack.',
-    });
     const stats = new DataTable(this, 'ProductStats', { partitionKey: 'sku' });
     const appliedEvents = new DataTable(this, 'AppliedEvents', {
       partitionKey: 'eventId',
@@ -49,10 +44,7 @@ export class MessageStreamPattern extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledgeLastStopQueue(
-      this.failures,
-      'This queue is the on-failure destination of the stream consumer; it is the dead-letter queue.',
-    );
+    acknowledgeLastStopQueue(this.failures, 'on-failure destination', 'the stream consumer’s event source');
 
     const publish = new AppFunction(this, 'PublishEvents', {
       entry: 'message-stream/publish-events.ts',

@@ -90,7 +90,8 @@ export class PubSubPattern extends Construct {
       rawMessageDelivery: boolean,
     ): SubscriberResources => {
       const dead = new FailureQueue(this, `${capitalized(name)}DeadLetters`, {
-        failuresOf: `the ${name} subscriber`,
+        failuresOf: `the ${name} subscriber’s queue and subscription`,
+        lastStop: 'dead-letter queue',
         alarmDescription: `OrderPlaced events the ${name} subscriber failed on after every retry, or SNS could not deliver: inspect, fix, redrive.`,
       });
       const queue = new Queue(this, `${capitalized(name)}Queue`, {
@@ -113,7 +114,7 @@ export class PubSubPattern extends Construct {
         },
       }).bindTable(deliveries.table, { access: 'append', env: 'DELIVERIES_TABLE_NAME' });
       getOrderMethod.grantExecute(consumer.function);
-      Validations.of(consumer.function).acknowledge({
+      Validations.of(consumer).acknowledge({
         id: executeApiWildcardFinding(
           this,
           `${nagRef(props.api.api)}/${nagRef(props.api.api.deploymentStage)}/GET/events/orders/*`,

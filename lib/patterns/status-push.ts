@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { type CfnStage, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -143,10 +144,26 @@ export class StatusPushPattern extends Construct {
     })
       .bindTable(connections.table, { access: 'readWrite', env: 'CONNECTIONS_TABLE_NAME' })
       .bindTable(subscriptions.table, { access: 'readWrite', env: 'SUBSCRIPTIONS_TABLE_NAME' });
-    this.stage.grantManagementApiAccess(pusher.function);
-    Validations.of(pusher.function).acknowledge({
-      id: executeApiWildcardFinding(this, `${nagRef(this.webSocketApi)}/prod/*/@connections/*`),
-      reason: 'The @connections management API of this one stage; connection ids are known only at run time.',
+    // PostToConnection only: POST on @connections. CDK's grantManagementApiAccess allows every method, so the pusher
+    // could also disconnect clients (DELETE) and read their source IP (GET).
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html
+    const connectionsPath = `${this.stage.stageName}/POST/@connections/*`;
+    pusher.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['execute-api:ManageConnections'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'execute-api',
+            resource: this.webSocketApi.apiId,
+            resourceName: connectionsPath,
+          }),
+        ],
+      }),
+    );
+    Validations.of(pusher).acknowledge({
+      id: executeApiWildcardFinding(this, `${nagRef(this.webSocketApi)}/${connectionsPath}`),
+      reason:
+        'PostToConnection on the connections of this one stage, nothing else; connection ids exist only at run time.',
     });
     for (const [, table] of sources) {
       // From the latest change: a status worth pushing is a fresh one. Retries are few and short for the same

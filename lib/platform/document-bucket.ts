@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   BlockPublicAccess,
   Bucket,
@@ -8,6 +8,7 @@ import {
   type LifecycleRule,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 export interface DocumentBucketProps {
@@ -46,23 +47,24 @@ export class DocumentBucket extends Construct {
   }
 }
 
-/** The bucket that receives the other buckets' S3 server access logs, kept 90 days. */
+/** The bucket that receives the other buckets' S3 server access logs, kept 90 days; ACLs disabled. */
 export class AccessLogsBucket extends Construct {
   readonly bucket: Bucket;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // S3's logging service writes through the bucket policy, not the LogDeliveryWrite ACL: one statement per source
+    // bucket, bound to that bucket, this account and its prefix. The flag is set here, not in cdk.json, so that
+    // every app (tests included) builds this bucket the same way. ACLs stay disabled, as on the other buckets.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access log bucket; logging its own access would log forever.',
     });
   }
 }

@@ -3,9 +3,17 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/**
+ * How failures reach a queue: as the dead-letter queue of other queues (their redrive policy), or as the on-failure
+ * destination of an event source mapping or of asynchronous invocations.
+ */
+export type LastStop = 'dead-letter queue' | 'on-failure destination';
+
 export interface FailureQueueProps {
-  /** Whose failures land here, for the SQS3 acknowledgement (e.g. 'the projector’s event source'). */
+  /** Whose failures land here, for the acknowledgements' reason (e.g. 'the projector’s event source'). */
   readonly failuresOf: string;
+  /** How they land here. @default 'on-failure destination' */
+  readonly lastStop?: LastStop;
   /** What the alarm tells the person on call: what failed and what to do. */
   readonly alarmDescription: string;
 }
@@ -25,10 +33,7 @@ export class FailureQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    acknowledgeLastStopQueue(
-      this.queue,
-      `This queue is the on-failure destination of ${props.failuresOf}; a DLQ of its own would only move the problem.`,
-    );
+    acknowledgeLastStopQueue(this.queue, props.lastStop ?? 'on-failure destination', props.failuresOf);
     this.alarm = new Alarm(this, 'Alarm', {
       alarmDescription: props.alarmDescription,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
@@ -44,11 +49,18 @@ export class FailureQueue extends Construct {
 }
 
 /**
- * Acknowledges, with one reason, the findings (AwsSolutions-SQS3, Serverless-SQSRedrivePolicy) on a queue that is
- * itself where failures end: a dead-letter queue or an on-failure destination.
+ * Acknowledges that a queue where failures end has no dead-letter queue of its own (Serverless-SQSRedrivePolicy and,
+ * for an on-failure destination, AwsSolutions-SQS3, which counts a queue as a DLQ only when another queue's redrive
+ * policy names it).
  */
-export function acknowledgeLastStopQueue(queue: IQueue, reason: string): void {
+export function acknowledgeLastStopQueue(queue: IQueue, lastStop: LastStop, failuresOf: string): void {
   const acknowledge = Validations.of(queue);
-  acknowledge.acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  const reason =
+    lastStop === 'dead-letter queue'
+      ? `This is the dead-letter queue of ${failuresOf}: failures end here, and a DLQ of its own would only move them.`
+      : `This queue is the on-failure destination of ${failuresOf}: failures end here, and a DLQ of its own would only move them.`;
   acknowledge.acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason });
+  if (lastStop === 'on-failure destination') {
+    acknowledge.acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  }
 }

@@ -34,6 +34,11 @@ export function s3Client(): S3Client {
   return new S3Client(clientConfig('S3'));
 }
 
+/** An S3 client that presigns as the file drop does: no checksum of the (empty) body signed into PUT URLs. */
+export function s3Presigner(): S3Client {
+  return new S3Client({ ...clientConfig('S3'), requestChecksumCalculation: 'WHEN_REQUIRED' });
+}
+
 /** A DynamoDB client for the target, for tests that read or damage a table directly. */
 export function dynamoDbClient(): DynamoDBClient {
   return new DynamoDBClient(clientConfig('DYNAMODB'));

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
 import { callApi } from './api-client.ts';
-import { s3Client } from './aws-clients.ts';
+import { s3Client, s3Presigner } from './aws-clients.ts';
 import { maxMemoryUsedMb } from './function-logs.ts';
 
 const MB = 1_000_000;
@@ -254,6 +255,59 @@ describe('file drop: presigned upload, S3 event, processor', () => {
       body: Buffer.concat([pdf, Buffer.from('extra')]),
     });
     expect(longer.status).toBe(403);
+    expect((await callApi(`files/${answer.fileId}`)).json).toMatchObject({ status: 'AWAITING_UPLOAD' });
+  });
+
+  it('grants that one upload and nothing else: reading the key or listing the bucket with its signature is refused', async () => {
+    const answer = await announce({ filename: 'listing.csv', contentType: 'text/csv', size: 19 });
+    const url = new URL(answer.upload.url);
+    // The bucket's root: `/{bucket}` with path-style URLs (local cloud, LocalStack), `/` with virtual-hosted ones (AWS).
+    const bucketPath = url.pathname.slice(0, url.pathname.indexOf('/incoming/')) || '/';
+    const attempts = [
+      await fetch(url, { method: 'GET' }),
+      await fetch(`${url.origin}${bucketPath}${url.search}&list-type=2&prefix=incoming%2F`),
+    ];
+    for (const response of attempts) {
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('SignatureDoesNotMatch');
+    }
+  });
+
+  it('refuses an upload URL once it has expired, and stores nothing', async () => {
+    const body = Buffer.from('sku,quantity\nA-1,2\n');
+    const answer = await announce({ filename: 'late.csv', contentType: 'text/csv', size: body.length });
+    const expiresIn = Number(new URL(answer.upload.url).searchParams.get('X-Amz-Expires'));
+    expect(expiresIn).toBeGreaterThan(0);
+    expect(expiresIn).toBeLessThanOrEqual(300);
+    // The same upload, signed the same way, but as if issued a minute more than its lifetime ago: no test waits minutes.
+    const key = `incoming/${answer.fileId}/late.csv`;
+    const presigner = s3Presigner();
+    const late = await getSignedUrl(
+      presigner,
+      new PutObjectCommand({
+        Bucket: inject('target').outputs.FilesBucketName,
+        Key: key,
+        ContentType: 'text/csv',
+        ContentLength: body.length,
+        IfNoneMatch: '*',
+      }),
+      {
+        expiresIn,
+        signingDate: new Date(Date.now() - (expiresIn + 60) * 1000),
+        signableHeaders: new Set(['content-type', 'content-length', 'if-none-match']),
+      },
+    );
+    presigner.destroy();
+    const response = await fetch(late, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/csv', 'If-None-Match': '*' },
+      body,
+    });
+    expect(response.status).toBe(403);
+    const error = await response.text();
+    expect(error).toContain('<Code>AccessDenied</Code>');
+    expect(error).toContain('Request has expired');
+    expect(await exists(s3, key)).toBe(false);
     expect((await callApi(`files/${answer.fileId}`)).json).toMatchObject({ status: 'AWAITING_UPLOAD' });
   });
 
