@@ -152,7 +152,8 @@ describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
     });
-  });
+    // DynamoDB Local is a JVM: on a busy machine it takes longer to start than a unit test's default 10 s.
+  }, 60_000);
 
   afterAll(async () => {
     dynamodb?.destroy();
