@@ -295,10 +295,15 @@ class RestApiHandler {
 
   private integrationAnswer(outcome: InvokeOutcome, scope: RequestScope): Answer {
     if (outcome.status === 'rejected') {
-      // "Lambda invocation failed with status: 429/413/404": API Gateway answers 500.
       this.options.log?.(
         `${scope.requestId} Lambda invocation failed: ${outcome.errorCode}: ${outcome.message}`,
       );
+      // A request under API Gateway's 10 MB but over Lambda's 6 MB payload: 413 "Request Too Long", as for 10 MB.
+      // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+      if (outcome.errorCode === 'RequestTooLargeException') {
+        return this.gateway('REQUEST_TOO_LARGE', scope);
+      }
+      // "Lambda invocation failed with status: 429/404": API Gateway answers 500.
       return this.gateway('API_CONFIGURATION_ERROR', scope);
     }
     if (outcome.status === 'function-error') {

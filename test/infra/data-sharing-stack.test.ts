@@ -140,6 +140,13 @@ describe('REST API', () => {
     }
   });
 
+  it('declares no 413 REQUEST_TOO_LARGE response, which API Gateway would not apply', () => {
+    const declared = template.findResources('AWS::ApiGateway::GatewayResponse', {
+      Properties: { ResponseType: 'REQUEST_TOO_LARGE' },
+    });
+    expect(Object.keys(declared)).toEqual([]);
+  });
+
   it('exports the API URL and the API key id, the names every target reads', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiKeyId', 'ApiUrl']));
