@@ -59,6 +59,35 @@ describe('REST API server', () => {
     expect(events).toHaveLength(0);
   });
 
+  it('routes by X-HTTP-Method-Override, which the function does not see', async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const url = await serve(
+      fixtureStack({
+        methods: [
+          { path: '/orders', method: 'POST' },
+          { path: '/orders', method: 'GET' },
+        ],
+      }),
+      invoker,
+    );
+    const deleted = await fetch(`${url}orders`, {
+      method: 'POST',
+      headers: { 'X-HTTP-Method-Override': 'DELETE' },
+      body: '{}',
+    });
+    expect(deleted.status).toBe(403);
+    expect(events).toHaveLength(0);
+    const read = await fetch(`${url}orders`, {
+      method: 'POST',
+      headers: { 'X-HTTP-Method-Override': 'GET' },
+    });
+    expect(read.status).toBe(200);
+    expect(events[0]?.httpMethod).toBe('GET');
+    expect(Object.keys(events[0]?.headers ?? {}).map((name) => name.toLowerCase())).not.toContain(
+      'x-http-method-override',
+    );
+  });
+
   it('requires an existing, enabled API key that a usage plan covers', async () => {
     const { invoker, events } = fakeFunction(() => ok({}));
     const methods = [{ path: '/orders', method: 'GET', apiKeyRequired: true }];
