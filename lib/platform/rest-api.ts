@@ -195,6 +195,22 @@ export class PlatformRestApi extends Construct {
         'No such route',
         '"No resource or method at this path, or the method takes IAM authorization and the request is not signed with SigV4."',
       ],
+      // A bad or stale SigV4 signature, and a role without execute-api:Invoke, on the IAM-authorized method.
+      [
+        ResponseType.INVALID_SIGNATURE,
+        '403',
+        'invalid-signature',
+        'Invalid signature',
+        '$context.error.messageString',
+      ],
+      [
+        ResponseType.EXPIRED_TOKEN,
+        '403',
+        'expired-token',
+        'Expired credentials',
+        '$context.error.messageString',
+      ],
+      [ResponseType.ACCESS_DENIED, '403', 'access-denied', 'Access denied', '$context.error.messageString'],
       [
         ResponseType.THROTTLED,
         '429',

@@ -129,7 +129,15 @@ describe('REST API', () => {
   });
 
   it('answers gateway errors as application/problem+json', () => {
-    for (const type of ['BAD_REQUEST_BODY', 'INVALID_API_KEY', 'THROTTLED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+    for (const type of [
+      'BAD_REQUEST_BODY',
+      'INVALID_API_KEY',
+      'INVALID_SIGNATURE',
+      'ACCESS_DENIED',
+      'THROTTLED',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
