@@ -63,6 +63,10 @@ export class DataSharingStack extends Stack {
       value: fileDrop.bucket.bucketName,
       description: 'The file drop bucket: incoming/, processed/ and quarantine/.',
     });
+    new CfnOutput(this, 'FileRecordsTableName', {
+      value: fileDrop.records.tableName,
+      description: 'What the file drop knows of each announced file (status, size, SHA-256), by file id.',
+    });
     new CfnOutput(this, 'FileProcessorFailuresQueueUrl', {
       value: fileDrop.failures.queueUrl,
       description: 'S3 events the file processor failed on after Lambda’s retries.',

@@ -10,6 +10,12 @@ export const MAX_ATTACHMENT_BYTES = 1_048_576;
 export const MAX_LINES = 100;
 /** Units per line. */
 export const MAX_QUANTITY = 10_000;
+/**
+ * Longest attachment name, in UTF-8 bytes, as file systems count it. The queue pattern keeps the attachment at
+ * `orders/{orderId}/attachment/{filename}`, and an S3 key is at most 1,024 bytes: 255 code points of 4-byte
+ * characters (emoji) would pass the pattern's 255 and make a key S3 refuses, failing the order after its 202.
+ */
+export const MAX_ATTACHMENT_NAME_BYTES = 255;
 /** 100 lines x 10,000 units x 10^9 cents = 10^15, below 2^53 - 1: every line and order total is an exact integer. */
 export const MAX_UNIT_PRICE_CENTS = 1_000_000_000;
 
@@ -111,6 +117,11 @@ export function parseOrder(
     throw new ValidationError('The purchase order is invalid.', fieldErrors(result.error));
   }
   const order = result.data;
+  if (order.attachment && Buffer.byteLength(order.attachment.filename, 'utf8') > MAX_ATTACHMENT_NAME_BYTES) {
+    throw new ValidationError('The purchase order is invalid.', [
+      { pointer: '#/attachment/filename', detail: `At most ${MAX_ATTACHMENT_NAME_BYTES} bytes in UTF-8.` },
+    ]);
+  }
   return order.attachment
     ? { order, attachment: decodeAttachment(order.attachment.base64, maxAttachmentBytes) }
     : { order };

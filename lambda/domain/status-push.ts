@@ -71,6 +71,23 @@ export function ticketHash(ticket: string): string {
 /** A ticket has this shape; anything else is refused without a lookup. */
 export const TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
+// A ticket request has nothing to say: the server picks the ticket, its lifetime and the URL.
+const ticketRequestSchema = z.strictObject({});
+
+/**
+ * Checks the body of `POST /push/tickets`: none, or `{}`. Anything else (a ticket or lifetime of the client's
+ * choosing, a malformed body) is a `ValidationError`, so a request that meant something else gets no ticket.
+ */
+export function checkTicketRequest(body: string | null): void {
+  if (body === null || body.trim() === '') {
+    return;
+  }
+  const result = ticketRequestSchema.safeParse(parseJsonBody(body, 'no body, or {}'));
+  if (!result.success) {
+    throw new ValidationError('A ticket request has no fields.', fieldErrors(result.error));
+  }
+}
+
 const subscribeSchema = z.strictObject({
   action: z.literal('subscribe'),
   orderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'An id is 1-64 characters of A-Z, a-z, 0-9, _ and -.'),

@@ -12,6 +12,7 @@ import {
   type OrderStatus,
   type OrderStatusStore,
 } from '../domain/queued-order.ts';
+import { asciiJson } from '../shared/ascii-json.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
 import { accepted, jsonBodyText, resourceUrl } from '../shared/http.ts';
@@ -73,13 +74,14 @@ async function messageBody(
   payload: OrderPayload,
   claims: SubmitOrderDependencies['claims'],
 ): Promise<string> {
-  const inline = JSON.stringify(payload satisfies OrderMessage);
+  // ASCII only: any character an order may hold, SQS takes; the size below is that of the text sent.
+  const inline = asciiJson(payload satisfies OrderMessage);
   if (Buffer.byteLength(inline) <= MAX_INLINE_MESSAGE_BYTES) {
     return inline;
   }
   const key = `claims/${payload.orderId}.json`;
   await claims.put(key, inline, 'application/json');
-  return JSON.stringify({
+  return asciiJson({
     orderId: payload.orderId,
     claimCheck: { bucket: claims.bucket, key },
   } satisfies OrderMessage);

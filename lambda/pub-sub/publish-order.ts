@@ -12,6 +12,7 @@ import {
   recordPublishedOrder,
   toPublishedOrder,
 } from '../domain/order-event.ts';
+import { asciiJson } from '../shared/ascii-json.ts';
 import { requireEnv } from '../shared/config.ts';
 import { PublishedOrdersTable } from '../shared/dynamodb-published-orders.ts';
 import { accepted, jsonBodyText, resourceUrl } from '../shared/http.ts';
@@ -83,7 +84,7 @@ export const handler = makeHandler({
     const { MessageId } = await sns.send(
       new PublishCommand({
         TopicArn: topicArn,
-        Message: JSON.stringify(event),
+        Message: asciiJson(event),
         MessageAttributes: Object.fromEntries(
           Object.entries(attributes).map(([name, value]) => [
             name,

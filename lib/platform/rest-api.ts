@@ -158,8 +158,11 @@ export class PlatformRestApi extends Construct {
   }
 
   // Errors API Gateway answers itself (bad key, unknown route, invalid body, throttling) get the same
-  // RFC 9457 shape as the functions' errors, so a client parses one error format.
+  // RFC 9457 shape as the functions' errors, so a client parses one error format. All but one: API Gateway does
+  // not apply customisations of 413 REQUEST_TOO_LARGE (over 10 MB, or over Lambda's 6 MB), which stays
+  // `{"message":"Request Too Long"}`, so none is declared here.
   // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
   private addProblemResponses(): void {
     const problems: Array<[ResponseType, string, string, string, string]> = [
       [
@@ -192,13 +195,22 @@ export class PlatformRestApi extends Construct {
         'No such route',
         '"No resource or method at this path, or the method takes IAM authorization and the request is not signed with SigV4."',
       ],
+      // A bad or stale SigV4 signature, and a role without execute-api:Invoke, on the IAM-authorized method.
       [
-        ResponseType.REQUEST_TOO_LARGE,
-        '413',
-        'request-too-large',
-        'Request too large',
-        '"Requests are limited to 10 MB."',
+        ResponseType.INVALID_SIGNATURE,
+        '403',
+        'invalid-signature',
+        'Invalid signature',
+        '$context.error.messageString',
       ],
+      [
+        ResponseType.EXPIRED_TOKEN,
+        '403',
+        'expired-token',
+        'Expired credentials',
+        '$context.error.messageString',
+      ],
+      [ResponseType.ACCESS_DENIED, '403', 'access-denied', 'Access denied', '$context.error.messageString'],
       [
         ResponseType.THROTTLED,
         '429',

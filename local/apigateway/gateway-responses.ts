@@ -84,15 +84,23 @@ export interface HttpAnswer {
 }
 
 /**
+ * Response types whose customisation API Gateway ignores: "Customizing the default gateway response for
+ * `413 REQUEST_TOO_LARGE` isn't currently supported", so neither its own setting nor DEFAULT_4XX applies.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
+ */
+const NOT_CUSTOMISABLE: ReadonlySet<GatewayResponseType> = new Set(['REQUEST_TOO_LARGE']);
+
+/**
  * An error answered by API Gateway itself. A customisation of the type applies, else one of DEFAULT_4XX or
  * DEFAULT_5XX, else the built-in `{"message": ...}`. Templates are simple substitutions, not VTL.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-gatewayResponse-definition.html
  */
 export function gatewayResponse(
   type: GatewayResponseType,
-  settings: ReadonlyMap<string, GatewayResponseSetting>,
+  allSettings: ReadonlyMap<string, GatewayResponseSetting>,
   context: GatewayResponseContext,
 ): HttpAnswer {
+  const settings = NOT_CUSTOMISABLE.has(type) ? new Map<string, GatewayResponseSetting>() : allSettings;
   const defaults = { ...DEFAULTS[type], ...context.errorOverride };
   const defaultStatus = context.statusOverride ?? defaults.status;
   const custom = settings.get(type) ?? settings.get(defaultStatus >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');

@@ -156,7 +156,7 @@ class RestApiHandler {
       calledPath: url.pathname,
       requestId: randomUUID(),
       extendedRequestId: randomBytes(6).toString('base64'),
-      httpMethod: request.method ?? 'GET',
+      httpMethod: methodOf(request),
       requestHeaders,
       resourcePath: '',
     };
@@ -214,7 +214,8 @@ class RestApiHandler {
     if (method.authorizationType === 'AWS_IAM') {
       const verdict = await verifyIamRequest(
         {
-          method: scope.httpMethod,
+          // The signature covers the method on the wire, whatever X-HTTP-Method-Override says.
+          method: request.method ?? 'GET',
           rawPath: url.pathname,
           rawQuery: url.search.slice(1),
           headers: request.headers,
@@ -253,7 +254,7 @@ class RestApiHandler {
         path: scope.path,
         rawQuery: url.search.slice(1),
         rawHeaders: [
-          ...request.rawHeaders,
+          ...withoutMethodOverride(request.rawHeaders),
           'X-Forwarded-For',
           request.socket.remoteAddress ?? '127.0.0.1',
           'X-Forwarded-Port',
@@ -295,10 +296,15 @@ class RestApiHandler {
 
   private integrationAnswer(outcome: InvokeOutcome, scope: RequestScope): Answer {
     if (outcome.status === 'rejected') {
-      // "Lambda invocation failed with status: 429/413/404": API Gateway answers 500.
       this.options.log?.(
         `${scope.requestId} Lambda invocation failed: ${outcome.errorCode}: ${outcome.message}`,
       );
+      // A request under API Gateway's 10 MB but over Lambda's 6 MB payload: 413 "Request Too Long", as for 10 MB.
+      // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+      if (outcome.errorCode === 'RequestTooLargeException') {
+        return this.gateway('REQUEST_TOO_LARGE', scope);
+      }
+      // "Lambda invocation failed with status: 429/404": API Gateway answers 500.
       return this.gateway('API_CONFIGURATION_ERROR', scope);
     }
     if (outcome.status === 'function-error') {
@@ -412,6 +418,28 @@ class RestApiHandler {
       requestHeaders: scope.requestHeaders,
     });
   }
+}
+
+/**
+ * The method API Gateway routes by: `X-HTTP-Method-Override` when the request has it, which the gateway consumes
+ * (an integration sees it only if mapped explicitly), else the request's own.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
+ */
+function methodOf(request: http.IncomingMessage): string {
+  const override = request.headers['x-http-method-override'];
+  const value = (Array.isArray(override) ? override[0] : override)?.trim();
+  return value ? value : (request.method ?? 'GET');
+}
+
+/** Node's `rawHeaders` (`[name, value, ...]`) without `X-HTTP-Method-Override`. */
+function withoutMethodOverride(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    if ((rawHeaders[index] as string).toLowerCase() !== 'x-http-method-override') {
+      kept.push(rawHeaders[index] as string, rawHeaders[index + 1] as string);
+    }
+  }
+  return kept;
 }
 
 /** The body, or `undefined` once it passes API Gateway's 10 MB limit (the rest is not read). */

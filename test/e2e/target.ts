@@ -33,6 +33,7 @@ export const SUITE_OUTPUTS = [
   'EventStreamName',
   'EventConsumerFailuresQueueUrl',
   'FilesBucketName',
+  'FileRecordsTableName',
   'OrderEventsTopicArn',
   'ShippingDeadLetterQueueUrl',
   'AccountingDeadLetterQueueUrl',

@@ -110,7 +110,15 @@ describe('REST API', () => {
   });
 
   it('answers gateway errors as application/problem+json', () => {
-    for (const type of ['BAD_REQUEST_BODY', 'INVALID_API_KEY', 'THROTTLED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+    for (const type of [
+      'BAD_REQUEST_BODY',
+      'INVALID_API_KEY',
+      'INVALID_SIGNATURE',
+      'ACCESS_DENIED',
+      'THROTTLED',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
@@ -119,6 +127,13 @@ describe('REST API', () => {
         },
       });
     }
+  });
+
+  it('declares no 413 REQUEST_TOO_LARGE response, which API Gateway would not apply', () => {
+    const declared = template.findResources('AWS::ApiGateway::GatewayResponse', {
+      Properties: { ResponseType: 'REQUEST_TOO_LARGE' },
+    });
+    expect(Object.keys(declared)).toEqual([]);
   });
 
   it('exports the API URL and the API key id, the names every target reads', () => {

@@ -143,6 +143,11 @@ describe('the command side', () => {
       '#/expectedVersion',
     ],
     [
+      'a cancellation whose reason holds a lone surrogate escape',
+      () => commandRequest('o-1', 'cancel', { reason: 'late \udc00' }),
+      '#/reason',
+    ],
+    [
       'an order id no order can have',
       () => ({
         ...commandRequest('o-1', 'pay', { paymentReference: 'p' }),

@@ -122,8 +122,8 @@ describe('orderJsonSchema (API Gateway request validation)', () => {
     ['a free item', { ...order, lines: [{ ...line, unitPriceCents: 0 }] }, true],
     ['a date with an offset and fractions', { ...order, placedAt: '2026-11-22T10:15:00.5-03:00' }, true],
     [
-      'a file name of 255 characters outside the BMP',
-      { ...order, attachment: { ...attachment, filename: '📄'.repeat(255) } },
+      'a file name of 63 characters outside the BMP',
+      { ...order, attachment: { ...attachment, filename: '📄'.repeat(63) } },
       true,
     ],
     ['an unknown field', { ...order, extra: 1 }, false],
@@ -159,6 +159,11 @@ describe('orderJsonSchema (API Gateway request validation)', () => {
   ])('agrees with the code on %s', (_case, document, valid) => {
     const json = JSON.parse(JSON.stringify(document));
     expect({ edge: edgeAccepts(json), code: codeAccepts(json) }).toEqual({ edge: valid, code: valid });
+  });
+
+  it('lets the function refuse a file name over 255 UTF-8 bytes (JSON Schema counts characters only)', () => {
+    const document = { ...order, attachment: { ...attachment, filename: '📄'.repeat(255) } };
+    expect({ edge: edgeAccepts(document), code: codeAccepts(document) }).toEqual({ edge: true, code: false });
   });
 
   it('lets the function refuse base64 of a length no encoder produces (the check Java regex cannot afford)', () => {

@@ -295,6 +295,9 @@ describe('parseOrder', () => {
       ['"."', '.'],
       ['".."', '..'],
       ['256 characters', `${'a'.repeat(252)}.pdf`],
+      // 255 code points pass the pattern, but 1,020 bytes of name make an S3 key over its 1,024 bytes.
+      ['255 characters outside the BMP (1,020 bytes)', '📄'.repeat(255)],
+      ['256 bytes of UTF-8', `${'é'.repeat(126)}.pdf`],
     ])('refuses a file name that is %s', (_case, filename) => {
       expect(pointersFor({ ...order, attachment: { ...attachmentOf(Buffer.from('x')), filename } })).toEqual([
         '#/attachment/filename',
@@ -304,7 +307,8 @@ describe('parseOrder', () => {
     it.each([
       ['spaces and accents', 'conditions générales.pdf'],
       ['255 characters', `${'a'.repeat(251)}.pdf`],
-      ['255 characters outside the BMP', '📄'.repeat(255)],
+      ['255 bytes of UTF-8', `${'é'.repeat(125)}a.pdf`],
+      ['63 characters outside the BMP (252 bytes)', '📄'.repeat(63)],
     ])('accepts a file name with %s', (_case, filename) => {
       const attachment = { ...attachmentOf(Buffer.from('x')), filename };
       expect(parseOrder(JSON.stringify({ ...order, attachment })).order.attachment?.filename).toBe(filename);

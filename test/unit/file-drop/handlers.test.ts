@@ -160,6 +160,12 @@ describe('POST /files', () => {
       400,
     ],
     ['a size over 100 MiB', { filename: 'a.pdf', contentType: 'application/pdf', size: 104_857_601 }, 413],
+    // JSON's \ud800 escape: a string no S3 key can hold (presigning it would throw).
+    [
+      'a lone surrogate in the file name',
+      { filename: 'a\ud800.pdf', contentType: 'application/pdf', size: 1 },
+      400,
+    ],
   ])('answers %s with a problem and issues no URL', async (_name, body, status) => {
     const { files, bucket, handler } = setup();
     const response = await handler(postFiles(body));

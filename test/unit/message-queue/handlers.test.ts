@@ -72,7 +72,35 @@ const order = {
 const now = () => new Date('2026-11-22T11:00:00Z');
 const context = {} as Context;
 
+/** SQS's rule for a message body: XML 1.0 characters only, else the whole send fails (InvalidMessageContents). */
+const SQS_BODY = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
+
 describe('POST /queue/orders', () => {
+  it('queues any order it accepts, noncharacters and emoji in the attachment name included', async () => {
+    const statuses = new FakeStatuses();
+    const sent: string[] = [];
+    const handler = submit({
+      statuses,
+      send: async (body) => {
+        if (!SQS_BODY.test(body)) throw new Error('InvalidMessageContents: Invalid characters found.');
+        sent.push(body);
+      },
+      claims: { bucket: 'claims', put: async () => {} },
+      now,
+    });
+    const attachment = {
+      filename: 'scan \uffff 😀.pdf',
+      contentType: 'application/pdf',
+      base64: 'JVBERi0xLjcK',
+    };
+    const result = await handler(
+      restApiEvent({ path: '/queue/orders', body: JSON.stringify({ ...order, attachment }) }),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(sent[0] as string).order.attachment).toEqual(attachment);
+    expect(statuses.items.get('order-42')?.sent).toBe(true);
+  });
+
   it('answers 202 with the status URL in the body and Location, and sends the order once', async () => {
     const statuses = new FakeStatuses();
     const sent: string[] = [];

@@ -143,6 +143,12 @@ describe('POST /events/orders', () => {
       400,
     );
     expect((await handler(post(purchaseOrder({ lines: [] })))).statusCode).toBe(400);
+    // A lone surrogate escape: text no event or table can carry.
+    const unpaired = await handler(post(purchaseOrder({ shipTo: { ...shipTo, name: 'Ada \ud800' } })));
+    expect(unpaired.statusCode).toBe(400);
+    expect(JSON.parse(unpaired.body).errors).toEqual([
+      { pointer: '#/shipTo/name', detail: expect.stringContaining('well-formed Unicode') },
+    ]);
     const text = restApiEvent({
       path: '/events/orders',
       body: 'x',

@@ -106,6 +106,38 @@ describe('connection tickets', () => {
     expect([...tickets.items.keys()]).toEqual([ticketHash(body.ticket)]);
   });
 
+  it('issues a ticket for an empty body or {}, whatever the content type of an empty one', async () => {
+    for (const [body, contentType] of [
+      ['', 'text/plain'],
+      ['{}', 'application/json'],
+      [' { } ', 'application/json; charset=utf-8'],
+    ] as const) {
+      const tickets = new FakeTickets();
+      const result = await issueTicket({ tickets, webSocketUrl: 'wss://x/prod', now })(
+        restApiEvent({ path: '/push/tickets', body, headers: { 'Content-Type': contentType } }),
+      );
+      expect(result.statusCode).toBe(201);
+      expect(tickets.items.size).toBe(1);
+    }
+  });
+
+  it.each([
+    ['a ticket of the client’s choosing', '{"ticket":"mine"}', 'application/json', 400],
+    ['a lifetime of the client’s choosing', '{"ttlSeconds":86400}', 'application/json', 400],
+    ['a body that is not JSON', '{"ticket":', 'application/json', 400],
+    ['a JSON value that is not an object', '[]', 'application/json', 400],
+    ['a body of another media type', 'ticket=mine', 'application/x-www-form-urlencoded', 415],
+  ])('refuses %s with a problem and stores no ticket', async (_, body, contentType, status) => {
+    const tickets = new FakeTickets();
+    const result = await issueTicket({ tickets, webSocketUrl: 'wss://x/prod', now })(
+      restApiEvent({ path: '/push/tickets', body, headers: { 'Content-Type': contentType } }),
+    );
+    expect(result.statusCode).toBe(status);
+    expect(result.headers?.['Content-Type']).toBe('application/problem+json');
+    expect(JSON.parse(result.body)).not.toHaveProperty('ticket');
+    expect(tickets.items.size).toBe(0);
+  });
+
   it('allows a connection once per ticket, and denies unknown, used and expired tickets', async () => {
     const tickets = new FakeTickets();
     const { ticket } = JSON.parse(

@@ -59,6 +59,35 @@ describe('REST API server', () => {
     expect(events).toHaveLength(0);
   });
 
+  it('routes by X-HTTP-Method-Override, which the function does not see', async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const url = await serve(
+      fixtureStack({
+        methods: [
+          { path: '/orders', method: 'POST' },
+          { path: '/orders', method: 'GET' },
+        ],
+      }),
+      invoker,
+    );
+    const deleted = await fetch(`${url}orders`, {
+      method: 'POST',
+      headers: { 'X-HTTP-Method-Override': 'DELETE' },
+      body: '{}',
+    });
+    expect(deleted.status).toBe(403);
+    expect(events).toHaveLength(0);
+    const read = await fetch(`${url}orders`, {
+      method: 'POST',
+      headers: { 'X-HTTP-Method-Override': 'GET' },
+    });
+    expect(read.status).toBe(200);
+    expect(events[0]?.httpMethod).toBe('GET');
+    expect(Object.keys(events[0]?.headers ?? {}).map((name) => name.toLowerCase())).not.toContain(
+      'x-http-method-override',
+    );
+  });
+
   it('requires an existing, enabled API key that a usage plan covers', async () => {
     const { invoker, events } = fakeFunction(() => ok({}));
     const methods = [{ path: '/orders', method: 'GET', apiKeyRequired: true }];
@@ -162,6 +191,41 @@ describe('REST API server', () => {
     const response = await fetch(`${url}orders`, { method: 'POST', body: Buffer.alloc(10_485_761) });
     expect(response.status).toBe(413);
     expect(events).toHaveLength(0);
+  });
+
+  it('answers 413, not 500, when Lambda refuses a request over its 6 MB payload limit', async () => {
+    const { invoker } = fakeFunction(() => ({
+      status: 'rejected',
+      errorCode: 'RequestTooLargeException',
+      message:
+        '7000000 byte payload is too large for the RequestResponse invocation type (limit 6291456 bytes)',
+    }));
+    const url = await serve(fixtureStack({ methods: [{ path: '/orders', method: 'POST' }] }), invoker);
+    const response = await fetch(`${url}orders`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: 'Request Too Long' });
+  });
+
+  it('answers 413 with its default body whatever the API customised, as API Gateway does', async () => {
+    const { invoker } = fakeFunction(() => ok({}));
+    const problem = {
+      ResponseParameters: { 'gatewayresponse.header.Content-Type': "'application/problem+json'" },
+      ResponseTemplates: { 'application/json': PROBLEM_TEMPLATE },
+    };
+    const url = await serve(
+      fixtureStack({
+        methods: [{ path: '/orders', method: 'POST' }],
+        gatewayResponses: { REQUEST_TOO_LARGE: { ...problem, StatusCode: '400' }, DEFAULT_4XX: problem },
+      }),
+      invoker,
+    );
+    const response = await fetch(`${url}orders`, { method: 'POST', body: Buffer.alloc(10_485_761) });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ message: 'Request Too Long' });
+    // Other types still take the customisation.
+    const missing = await fetch(`${url}invoices`);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('passes a binary body base64-encoded when its type is a binary media type', async () => {
