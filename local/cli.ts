@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { CONSOLE_PATH, consoleSite } from './console-site.ts';
 import { synthesize } from './synth.ts';
 
 /** The API port `npm start` uses unless told otherwise. */
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     port,
     log: (line) => console.log(line),
     onOutput: values.quiet ? undefined : (source, line) => console.log(`[${source}] ${line}`),
+    site: consoleSite(),
   });
   printReady(cloud, (performance.now() - started) / 1000);
 }
@@ -79,6 +81,7 @@ function printReady(cloud: LocalCloud, seconds: number): void {
       );
     }
   }
+  console.log(`\nConsole: http://127.0.0.1:${cloud.apiPort}${CONSOLE_PATH}`);
   console.log('\nCtrl-C stops everything.');
 }
 

@@ -37,6 +37,7 @@ import { bucketProvider } from './s3/bucket-provider.ts';
 import { subscriptionProvider } from './sns/subscription-provider.ts';
 import { topicProvider } from './sns/topic-provider.ts';
 import { localQueueUrl, queueProvider } from './sqs/queue-provider.ts';
+import { type StaticMount, StaticSite } from './static-site.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -106,7 +107,18 @@ export interface LocalCloudOptions {
    * `{stateDirectory}/logs/{source}.log`.
    */
   readonly onOutput?: (source: string, line: string) => void;
+  /**
+   * Folders served on the API port beside the APIs (`/_console/` -> `console/`), and where `GET /` redirects.
+   * The outputs are always served as {@link OUTPUTS_PATH}. @default no folders
+   */
+  readonly site?: { readonly mounts: readonly StaticMount[]; readonly home?: string };
 }
+
+/**
+ * Where the API server serves the stack outputs (those of `outputs.json`, API key values included) to pages on
+ * the same loopback origin.
+ */
+export const OUTPUTS_PATH = '/_local-cloud/outputs.json';
 
 export interface LocalCloud {
   readonly stacks: readonly DeployedStack[];
@@ -324,6 +336,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       throw new EmulatorError('APIs in more than one stack are not supported by the local cloud yet.');
     }
     const [apiStack] = withApis;
+    let outputs: Record<string, Record<string, string>> | undefined;
     if (apiStack) {
       // REST and WebSocket APIs share the API port: the API id in the path tells them apart.
       const webSocketApis = buildWebSocketApis(apiStack);
@@ -342,14 +355,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               })
             : undefined,
         secretFor: localSecretFor,
+        site: new StaticSite({
+          mounts: options.site?.mounts ?? [],
+          home: options.site?.home,
+          documents: { [OUTPUTS_PATH]: () => outputs },
+        }),
         log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());
     }
 
-    const outputs = Object.fromEntries(
-      stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]),
-    );
+    outputs = Object.fromEntries(stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);

@@ -6,6 +6,7 @@ import {
   startRestApiServer,
 } from '../../../../local/apigateway/rest-api-server.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../../../../local/lambda/types.ts';
+import { StaticSite } from '../../../../local/static-site.ts';
 import { API_ID, fixtureStack, KEY_VALUE, STAGE } from './fixture-stack.ts';
 
 let server: RestApiServer | undefined;
@@ -57,6 +58,22 @@ describe('REST API server', () => {
     }
     expect((await fetch(`${url}orders`, { method: 'DELETE' })).status).toBe(403);
     expect(events).toHaveLength(0);
+  });
+
+  it('serves its static site on paths no API id takes, and every other path to the APIs', async () => {
+    const { invoker, events } = fakeFunction(() => ok({ from: 'function' }));
+    const stack = fixtureStack({ methods: [{ path: '/orders', method: 'GET' }] });
+    server = await startRestApiServer({
+      stack,
+      invoker,
+      port: 0,
+      site: new StaticSite({ mounts: [], documents: { '/_local/info.json': () => ({ from: 'site' }) } }),
+    });
+    const origin = `http://127.0.0.1:${server.port}`;
+    expect(await (await fetch(`${origin}/_local/info.json`)).json()).toEqual({ from: 'site' });
+    expect(await (await fetch(`${server.urlFor(API_ID, STAGE)}orders`)).json()).toEqual({ from: 'function' });
+    expect(events).toHaveLength(1);
+    expect((await fetch(`${origin}/`)).status).toBe(403);
   });
 
   it('requires an existing, enabled API key that a usage plan covers', async () => {
