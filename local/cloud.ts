@@ -28,6 +28,7 @@ import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider
 import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { LogFiles } from './log-files.ts';
+import { BucketCorsRules } from './s3/bucket-cors.ts';
 import {
   BucketNotifications,
   bucketNotificationsProvider,
@@ -188,6 +189,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
 
     let fauxqs: { sqs: SQSClient; sns: SNSClient; s3: S3Client; endpoint: string } | undefined;
+    const bucketCors = new BucketCorsRules();
     let objectEvents: ((event: ObjectRequestEvent) => void) | undefined;
     if ([...types].some((type) => /^AWS::(SQS|S3|SNS)::/.test(type))) {
       log('Starting fauxqs (SQS, SNS, S3)');
@@ -197,6 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         secretFor: localSecretFor,
         // Bucket notifications are configured later, with the stack; objects created before that raise nothing.
         onObjectEvent: (event) => objectEvents?.(event),
+        cors: bucketCors,
       });
       stoppers.push(() => emulator.stop());
       for (const service of ['SQS', 'SNS', 'S3']) {
@@ -297,7 +300,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...(fauxqs
           ? {
               'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
-              'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
+              'AWS::S3::Bucket': bucketProvider(fauxqs.s3, bucketCors),
               'AWS::SNS::Topic': topicProvider(fauxqs.sns),
               'AWS::SNS::Subscription': subscriptionProvider(fauxqs.sns),
               'Custom::S3BucketNotifications': bucketNotificationsProvider(notifications),
