@@ -178,21 +178,18 @@ interface HookReply {
   send(payload?: string): HookReply;
 }
 
-/** The part of a Fastify instance the hooks are added to (fauxqs's `buildApp()` returns one). */
+/** The part of a Fastify instance the hook is added to (fauxqs's `buildApp()` returns one). */
 export interface CorsHookableApp {
   addHook(
     name: 'onRequest',
     hook: (request: HookRequest, reply: HookReply) => Promise<HookReply | undefined>,
   ): unknown;
-  addHook(
-    name: 'onSend',
-    hook: (request: HookRequest, reply: HookReply, payload: unknown) => Promise<unknown>,
-  ): unknown;
 }
 
 /**
- * Answers preflight requests on bucket paths and adds CORS headers to cross-origin responses. Register it before
- * the presigned URL check: S3 answers a preflight without authenticating it, though it carries the signed URL.
+ * Answers preflight requests on bucket paths, and sets the CORS headers of a cross-origin request before it is
+ * handled, so its answer carries them whatever it is (an error too, as on S3). Register it before the presigned
+ * URL check: S3 answers a preflight without authenticating it, though it carries the signed URL.
  */
 export function registerBucketCors(app: CorsHookableApp, rules: BucketCorsRules): void {
   const header = (request: HookRequest, name: string): string | undefined => {
@@ -201,7 +198,14 @@ export function registerBucketCors(app: CorsHookableApp, rules: BucketCorsRules)
   };
   app.addHook('onRequest', async (request, reply) => {
     const bucket = bucketOfPath(request.url);
-    if (request.method !== 'OPTIONS' || !bucket) {
+    if (!bucket) {
+      return undefined;
+    }
+    if (request.method !== 'OPTIONS') {
+      const headers = corsResponseHeaders(rules.for(bucket), header(request, 'origin'), request.method);
+      for (const [name, value] of Object.entries(headers ?? {})) {
+        reply.header(name, value);
+      }
       return undefined;
     }
     const answer = preflight(rules.for(bucket), {
@@ -215,15 +219,5 @@ export function registerBucketCors(app: CorsHookableApp, rules: BucketCorsRules)
     }
     // Returning the reply after send() is how an async Fastify hook ends the request early.
     return reply.send(answer.body ?? '');
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
-    const bucket = bucketOfPath(request.url);
-    if (request.method !== 'OPTIONS' && bucket) {
-      const headers = corsResponseHeaders(rules.for(bucket), header(request, 'origin'), request.method);
-      for (const [name, value] of Object.entries(headers ?? {})) {
-        reply.header(name, value);
-      }
-    }
-    return payload;
   });
 }

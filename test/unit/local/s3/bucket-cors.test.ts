@@ -112,6 +112,7 @@ describe('bucket CORS rules', () => {
 describe('bucket CORS on fauxqs', () => {
   let emulator: RunningEmulator | undefined;
   let client: S3Client;
+  const created: string[] = [];
   const origin = 'http://127.0.0.1:4010';
   const body = 'id,total\n1,2\n';
 
@@ -122,6 +123,7 @@ describe('bucket CORS on fauxqs', () => {
       region: LOCAL_REGION,
       secretFor: localSecretFor,
       cors,
+      onObjectEvent: (event) => created.push(`${event.bucket}/${event.key}`),
     });
     client = new S3Client({
       endpoint: emulator.endpoint,
@@ -169,6 +171,8 @@ describe('bucket CORS on fauxqs', () => {
     expect(put.headers.get('access-control-allow-origin')).toBe('*');
     expect(put.headers.get('access-control-expose-headers')).toBe('ETag');
     expect(put.headers.get('etag')).toBeTruthy();
+    // The upload still raises its object event (what starts the file drop's processor).
+    expect(created).toContain('drop/incoming/a b.csv');
   });
 
   it('refuses a preflight on a bucket without CORS, and adds no headers to its responses', async () => {
