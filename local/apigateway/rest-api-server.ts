@@ -253,6 +253,13 @@ class RestApiHandler {
     if (invalid) {
       return invalid;
     }
+    if (method.mock) {
+      return {
+        status: method.mock.status,
+        headers: { 'Content-Type': 'application/json', ...method.mock.headers },
+        body: method.mock.body,
+      };
+    }
 
     const event = proxyEvent(
       {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildRestApis } from '../../../../local/apigateway/rest-api-model.ts';
 import {
   localEndpointFor,
   type RestApiServer,
@@ -39,6 +40,25 @@ async function serve(stack: ReturnType<typeof fixtureStack>, invoker: FunctionIn
   return server.urlFor(API_ID, STAGE);
 }
 
+/** The OPTIONS method CDK's `defaultCorsPreflightOptions` writes for one allowed origin. */
+const CDK_CORS_PREFLIGHT = {
+  Type: 'MOCK',
+  RequestTemplates: { 'application/json': '{ statusCode: 200 }' },
+  IntegrationResponses: [
+    {
+      StatusCode: '204',
+      ResponseParameters: {
+        'method.response.header.Access-Control-Allow-Headers':
+          "'Content-Type,X-Api-Key,If-Match,If-None-Match'",
+        'method.response.header.Access-Control-Allow-Origin': "'http://127.0.0.1:4020'",
+        'method.response.header.Vary': "'Origin'",
+        'method.response.header.Access-Control-Allow-Methods': "'GET,POST,PUT,PATCH'",
+        'method.response.header.Access-Control-Max-Age': "'3600'",
+      },
+    },
+  ],
+};
+
 const PROBLEM_TEMPLATE =
   '{"type":"$context.error.responseType","title":$context.error.messageString,"detail":"$context.error.validationErrorString","path":"$context.path"}';
 
@@ -74,6 +94,45 @@ describe('REST API server', () => {
     expect(await (await fetch(`${server.urlFor(API_ID, STAGE)}orders`)).json()).toEqual({ from: 'function' });
     expect(events).toHaveLength(1);
     expect((await fetch(`${origin}/`)).status).toBe(403);
+  });
+
+  it('answers a CORS preflight from its MOCK integration, without an API key and without a function', async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const methods = [
+      { path: '/orders', method: 'POST', apiKeyRequired: true },
+      { path: '/orders', method: 'OPTIONS', integration: CDK_CORS_PREFLIGHT },
+    ];
+    const url = await serve(fixtureStack({ methods }), invoker);
+    const preflight = await fetch(`${url}orders`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://127.0.0.1:4020', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(
+      Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control'))),
+    ).toEqual({
+      'access-control-allow-origin': 'http://127.0.0.1:4020',
+      'access-control-allow-headers': 'Content-Type,X-Api-Key,If-Match,If-None-Match',
+      'access-control-allow-methods': 'GET,POST,PUT,PATCH',
+      'access-control-max-age': '3600',
+    });
+    expect(preflight.headers.get('vary')).toBe('Origin');
+    expect(events).toHaveLength(0);
+  });
+
+  it('refuses to boot a MOCK integration whose answer needs VTL, which it does not evaluate', () => {
+    const integration = {
+      ...CDK_CORS_PREFLIGHT,
+      IntegrationResponses: [
+        {
+          StatusCode: '204',
+          ResponseTemplates: { 'application/json': '#set($origin = $input.params("Origin"))' },
+        },
+      ],
+    };
+    expect(() =>
+      buildRestApis(fixtureStack({ methods: [{ path: '/orders', method: 'OPTIONS', integration }] })),
+    ).toThrow(/VTL/);
   });
 
   it('requires an existing, enabled API key that a usage plan covers', async () => {
