@@ -24,6 +24,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** A name with line-break opportunities between its camel-case words (`ProcessOrders` -> `Process|Orders`). */
+function breakable(name) {
+  return name.split(/(?=[A-Z][a-z])/).flatMap((word, index) => (index === 0 ? [word] : [h('wbr'), word]));
+}
+
 let uniqueCounter = 0;
 /** A document-unique id for label and aria references. */
 export const uid = (prefix) => `${prefix}-${++uniqueCounter}`;
@@ -81,7 +86,7 @@ export class Card {
       h(
         'li',
         { class: `step step-${step.kind ?? 'service'}` },
-        h('span', { class: 'step-name' }, step.name),
+        h('span', { class: 'step-name' }, breakable(step.name)),
         step.detail ? h('span', { class: 'step-detail' }, step.detail) : null,
       ),
     );
