@@ -136,8 +136,12 @@ describe('the browser console', () => {
     context.skip(unreachable !== undefined, unreachable);
     const queue = card(/Message queue/);
     const orderId = await queue.getByLabel('Order id').inputValue();
+    const sentAt = performance.now();
     await queue.getByRole('button', { name: 'Send order' }).press('Enter');
     expect(await statusOf(queue, 'DONE')).toBe('DONE');
+    console.log(
+      `console: the queue card showed DONE ${Math.round(performance.now() - sentAt)} ms after Enter`,
+    );
     const log = await logOf(queue);
     expect(log.some((line) => line.includes(`subscribed to ${orderId} over the WebSocket`))).toBe(true);
     for (const status of ['QUEUED', 'PROCESSING', 'DONE']) {
@@ -158,8 +162,12 @@ describe('the browser console', () => {
     context.skip(unreachable !== undefined, unreachable);
     const drop = card(/File drop/);
     await drop.getByLabel('File (PDF, CSV or JSON)').setInputFiles(PDF);
+    const sentAt = performance.now();
     await drop.getByRole('button', { name: 'Upload file' }).click();
     expect(await statusOf(drop, 'PROCESSED')).toBe('PROCESSED');
+    console.log(
+      `console: the file card showed PROCESSED ${Math.round(performance.now() - sentAt)} ms after the click`,
+    );
     expect((await logOf(drop)).some((line) => line.includes('pushed PROCESSED over the WebSocket'))).toBe(
       true,
     );
