@@ -7,6 +7,8 @@ new DataSharingStack(app, 'DataSharingStack', {
   description:
     'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  // `-c consoleOrigin=http://127.0.0.1:4020` lets the console of `npm run console` call the deployed API.
+  consoleOrigin: app.node.tryGetContext('consoleOrigin'),
 });
 // Security and serverless best practices are checked on every synth: an unacknowledged finding stops it.
 Validations.of(app).addPlugins(

@@ -11,11 +11,19 @@ import { StatusPushPattern } from './patterns/status-push.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
+export interface DataSharingStackProps extends StackProps {
+  /**
+   * The browser origin allowed to call the REST API across origins (the console of `npm run console`); the CDK
+   * context value `consoleOrigin` sets it. @default none
+   */
+  readonly consoleOrigin?: string;
+}
+
 /** The whole system: the shared platform and one construct per integration pattern. */
 export class DataSharingStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: DataSharingStackProps = {}) {
     super(scope, id, props);
-    const api = new PlatformRestApi(this, 'RestApi');
+    const api = new PlatformRestApi(this, 'RestApi', { allowedOrigin: props.consoleOrigin });
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     new ApiPayloadPattern(this, 'ApiPayload', { api });
     const messageQueue = new MessageQueuePattern(this, 'MessageQueue', {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { CONSOLE_PATH, consoleSite } from './console-site.ts';
 import { FaultInjector } from './lambda/fault-injection.ts';
 import { synthesize } from './synth.ts';
 
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(line),
     onOutput: values.quiet ? undefined : (source, line) => console.log(`[${source}] ${line}`),
     faults,
+    site: consoleSite(),
   });
   if (faults) {
     console.log(`Injecting faults from ${values.faults} (seed ${faults.seed})`);
@@ -92,6 +94,7 @@ function printReady(cloud: LocalCloud, seconds: number): void {
       );
     }
   }
+  console.log(`\nConsole: http://127.0.0.1:${cloud.apiPort}${CONSOLE_PATH}`);
   console.log('\nCtrl-C stops everything.');
 }
 

@@ -30,6 +30,7 @@ import type { FaultInjector } from './lambda/fault-injection.ts';
 import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { LogFiles } from './log-files.ts';
+import { BucketCorsRules } from './s3/bucket-cors.ts';
 import {
   BucketNotifications,
   bucketNotificationsProvider,
@@ -39,6 +40,7 @@ import { bucketProvider } from './s3/bucket-provider.ts';
 import { subscriptionProvider } from './sns/subscription-provider.ts';
 import { topicProvider } from './sns/topic-provider.ts';
 import { localQueueUrl, queueProvider } from './sqs/queue-provider.ts';
+import { type StaticMount, StaticSite } from './static-site.ts';
 
 /** The account and region every local resource lives in; ARNs and URLs are built from them. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -115,6 +117,11 @@ export interface LocalCloudOptions {
    * {@link LocalCloud.restartEmulator} can kill it and start it again with its data (slower than memory).
    */
   readonly persistDynamoDb?: boolean;
+  /**
+   * Folders served on the API port beside the APIs (`/_console/` -> `console/`), and where `GET /` redirects.
+   * The outputs are always served as {@link OUTPUTS_PATH}. @default no folders
+   */
+  readonly site?: { readonly mounts: readonly StaticMount[]; readonly home?: string };
 }
 
 /**
@@ -123,6 +130,12 @@ export interface LocalCloudOptions {
  * data to disk only every few seconds, so a kill would lose records Kinesis had acknowledged.
  */
 export type RestartableEmulator = 'dynamodb';
+
+/**
+ * Where the API server serves the stack outputs (those of `outputs.json`, API key values included) to pages on
+ * the same loopback origin.
+ */
+export const OUTPUTS_PATH = '/_local-cloud/outputs.json';
 
 export interface LocalCloud {
   readonly stacks: readonly DeployedStack[];
@@ -215,6 +228,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
 
     let fauxqs: { sqs: SQSClient; sns: SNSClient; s3: S3Client; endpoint: string } | undefined;
+    const bucketCors = new BucketCorsRules();
     let objectEvents: ((event: ObjectRequestEvent) => void) | undefined;
     if ([...types].some((type) => /^AWS::(SQS|S3|SNS)::/.test(type))) {
       log('Starting fauxqs (SQS, SNS, S3)');
@@ -224,6 +238,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         secretFor: localSecretFor,
         // Bucket notifications are configured later, with the stack; objects created before that raise nothing.
         onObjectEvent: (event) => objectEvents?.(event),
+        cors: bucketCors,
       });
       stoppers.push(() => emulator.stop());
       for (const service of ['SQS', 'SNS', 'S3']) {
@@ -325,7 +340,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...(fauxqs
           ? {
               'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
-              'AWS::S3::Bucket': bucketProvider(fauxqs.s3),
+              'AWS::S3::Bucket': bucketProvider(fauxqs.s3, bucketCors),
               'AWS::SNS::Topic': topicProvider(fauxqs.sns),
               'AWS::SNS::Subscription': subscriptionProvider(fauxqs.sns),
               'Custom::S3BucketNotifications': bucketNotificationsProvider(notifications),
@@ -364,6 +379,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       throw new EmulatorError('APIs in more than one stack are not supported by the local cloud yet.');
     }
     const [apiStack] = withApis;
+    let outputs: Record<string, Record<string, string>> | undefined;
     if (apiStack) {
       // REST and WebSocket APIs share the API port: the API id in the path tells them apart.
       const webSocketApis = buildWebSocketApis(apiStack);
@@ -382,14 +398,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               })
             : undefined,
         secretFor: localSecretFor,
+        site: new StaticSite({
+          mounts: options.site?.mounts ?? [],
+          home: options.site?.home,
+          documents: { [OUTPUTS_PATH]: () => outputs },
+        }),
         log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());
     }
 
-    const outputs = Object.fromEntries(
-      stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]),
-    );
+    outputs = Object.fromEntries(stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
     await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);

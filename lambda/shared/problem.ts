@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '../domain/errors.ts';
 import { FileTooLargeError } from '../domain/file-drop.ts';
-import { UnsupportedMediaTypeError } from './http.ts';
+import { UnsupportedMediaTypeError, withHeaders } from './http.ts';
 import { logger } from './logger.ts';
 
 const PROBLEM_TYPE_PREFIX = 'urn:problem:serverless-data-sharing:';
@@ -81,13 +81,38 @@ export function problemResponse(error: unknown, event: APIGatewayProxyEvent): AP
 
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-/** Wraps a handler so every error it throws becomes its one problem response: errors are mapped in one place. */
-export function answeringProblems(handler: ApiHandler): ApiHandler {
+/**
+ * The CORS headers of every answer when the stack lets one browser origin call the API (`ALLOWED_ORIGIN`, which
+ * the REST API sets on its functions): behind a Lambda proxy integration the function, not API Gateway, sets
+ * them. `ETag` and `Location` are exposed because clients act on them (`If-Match`, status URLs).
+ */
+export function corsHeaders(allowedOrigin: string | undefined): Readonly<Record<string, string>> {
+  return allowedOrigin
+    ? {
+        'Access-Control-Allow-Origin': allowedOrigin,
+        'Access-Control-Expose-Headers': 'ETag, Location',
+        Vary: 'Origin',
+      }
+    : {};
+}
+
+/**
+ * Wraps a REST handler: every error it throws becomes its one problem response (errors are mapped in one place),
+ * and every answer carries the CORS headers of the allowed origin, if the stack allows one.
+ */
+export function answeringProblems(
+  handler: ApiHandler,
+  allowedOrigin: string | undefined = process.env.ALLOWED_ORIGIN,
+): ApiHandler {
+  const cors = corsHeaders(allowedOrigin);
+  const allowing = Object.keys(cors).length > 0;
   return async (event) => {
+    let response: APIGatewayProxyResult;
     try {
-      return await handler(event);
+      response = await handler(event);
     } catch (error) {
-      return problemResponse(error, event);
+      response = problemResponse(error, event);
     }
+    return allowing ? withHeaders(response, cors) : response;
   };
 }

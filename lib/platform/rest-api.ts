@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -15,7 +15,7 @@ import {
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -36,7 +36,17 @@ export interface PlatformRestApiProps {
    * plan does not cover (IAM-authorized ones). @default 100
    */
   readonly stageRateLimitPerSecond?: number;
+  /**
+   * The one browser origin that may call the API from another origin, such as the console served by
+   * `npm run console` (`http://127.0.0.1:4020`): every resource answers CORS preflights (a MOCK `OPTIONS`
+   * method), and gateway errors and every function's answers carry `Access-Control-Allow-Origin`.
+   * @default none: browsers call the API only from its own origin
+   */
+  readonly allowedOrigin?: string;
 }
+
+/** Request headers a browser may send across origins: the body's type, the API key, and the conditional ones. */
+const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-Api-Key', 'If-Match', 'If-None-Match'];
 
 export interface RouteOptions {
   /** JSON Schema model the request body must match; API Gateway rejects others with 400 before invoking. */
@@ -51,9 +61,11 @@ export class PlatformRestApi extends Construct {
   readonly api: RestApi;
   readonly apiKey: ApiKey;
   private readonly bodyValidator: RequestValidator;
+  private readonly allowedOrigin?: string;
 
   constructor(scope: Construct, id: string, props: PlatformRestApiProps = {}) {
     super(scope, id);
+    this.allowedOrigin = props.allowedOrigin === undefined ? undefined : checkedOrigin(props.allowedOrigin);
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -63,6 +75,15 @@ export class PlatformRestApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       apiKeySourceType: ApiKeySourceType.HEADER,
       defaultMethodOptions: { apiKeyRequired: true },
+      // Preflights carry no API key: CDK's OPTIONS methods take none and answer from a MOCK integration.
+      defaultCorsPreflightOptions: this.allowedOrigin
+        ? {
+            allowOrigins: [this.allowedOrigin],
+            allowMethods: ['GET', 'POST', 'PUT', 'PATCH'],
+            allowHeaders: CORS_ALLOWED_HEADERS,
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
       cloudWatchRole: false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
@@ -121,8 +142,14 @@ export class PlatformRestApi extends Construct {
     return this.api.url;
   }
 
-  /** Routes `method path` to a function through a Lambda proxy integration; the API key is required. */
-  addLambdaRoute(method: string, path: string, handler: IFunction, options: RouteOptions = {}): void {
+  /**
+   * Routes `method path` to a function through a Lambda proxy integration; the API key is required. With an
+   * allowed origin, the function gets it as `ALLOWED_ORIGIN`, for the CORS headers of its answers.
+   */
+  addLambdaRoute(method: string, path: string, handler: LambdaFunction, options: RouteOptions = {}): void {
+    if (this.allowedOrigin) {
+      handler.addEnvironment('ALLOWED_ORIGIN', this.allowedOrigin);
+    }
     const resource = this.api.root.resourceForPath(path);
     resource.addMethod(method, new LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
       apiKeyRequired: true,
@@ -262,10 +289,32 @@ export class PlatformRestApi extends Construct {
     this.api.addGatewayResponse(`Problem${type.responseType}`, {
       type,
       statusCode,
-      responseHeaders: { 'Content-Type': "'application/problem+json'" },
+      responseHeaders: {
+        'Content-Type': "'application/problem+json'",
+        // A browser on the allowed origin reads errors too (a refused key, an invalid body, throttling).
+        ...(this.allowedOrigin
+          ? { 'Access-Control-Allow-Origin': `'${this.allowedOrigin}'`, Vary: "'Origin'" }
+          : {}),
+      },
       templates: {
         'application/json': `{"type":"${PROBLEM_TYPE_PREFIX}${name}","title":${title},${status}"detail":${detail},"instance":"$context.path","requestId":"$context.requestId"}`,
       },
     });
   }
+}
+
+/** An origin as browsers send it: scheme, host and port, nothing else (`*` would hand the API to every site). */
+function checkedOrigin(origin: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+    throw new Error(
+      `allowedOrigin must be one origin such as http://127.0.0.1:4020 (scheme, host, port; no path); got ${origin}`,
+    );
+  }
+  return origin;
 }

@@ -15,9 +15,18 @@ export interface RestMethod {
   readonly requestModels: ReadonlyMap<string, object>;
   /** `method.request.querystring.x` / `method.request.header.x` -> required. */
   readonly requestParameters: Readonly<Record<string, boolean>>;
-  /** The Lambda function the `AWS_PROXY` integration invokes. */
+  /** The Lambda function the `AWS_PROXY` integration invokes; empty for a `MOCK` integration. */
   readonly functionArn: string;
   readonly timeoutMs: number;
+  /** The answer of a `MOCK` integration (CORS preflights), instead of a function's. */
+  readonly mock?: MockAnswer;
+}
+
+/** What a `MOCK` integration answers: the status, headers and body of its selected integration response. */
+export interface MockAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
 }
 
 /** The authorization types the local cloud runs; Lambda and Cognito authorizers are not emulated. */
@@ -129,13 +138,16 @@ export function buildRestApis(stack: DeployedStack): RestApis {
       const p = props(method);
       const integration = (p.Integration ?? {}) as Record<string, unknown>;
       const httpMethod = String(p.HttpMethod).toUpperCase();
-      if (integration.Type !== 'AWS_PROXY') {
+      if (integration.Type !== 'AWS_PROXY' && integration.Type !== 'MOCK') {
         throw new TemplateError(
-          `Resource ${method.logicalId}: ${httpMethod} uses a ${String(integration.Type ?? 'missing')} integration; the local cloud runs AWS_PROXY (Lambda proxy) integrations`,
+          `Resource ${method.logicalId}: ${httpMethod} uses a ${String(integration.Type ?? 'missing')} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
         );
       }
-      const functionArn = /functions\/(arn:[^/]+)\/invocations$/.exec(String(integration.Uri ?? ''))?.[1];
-      if (!functionArn) {
+      const mock = integration.Type === 'MOCK' ? mockAnswer(method.logicalId, integration) : undefined;
+      const functionArn = mock
+        ? ''
+        : /functions\/(arn:[^/]+)\/invocations$/.exec(String(integration.Uri ?? ''))?.[1];
+      if (functionArn === undefined) {
         throw new TemplateError(
           `Resource ${method.logicalId}: integration URI ${String(integration.Uri)} names no Lambda function`,
         );
@@ -169,6 +181,7 @@ export function buildRestApis(stack: DeployedStack): RestApis {
         requestParameters: (p.RequestParameters ?? {}) as Record<string, boolean>,
         functionArn,
         timeoutMs: Number(integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS),
+        mock,
       });
       methodsByResource.set(resourceId, methods);
     }
@@ -237,6 +250,50 @@ export function buildRestApis(stack: DeployedStack): RestApis {
     };
   });
   return { apis, apiKeysByValue, usagePlans };
+}
+
+/**
+ * A `MOCK` integration's answer, as API Gateway makes it: the request template names a status code, which selects
+ * the integration response whose `SelectionPattern` matches it (or the one without a pattern); that response
+ * gives the status, the headers (static `'values'` of `method.response.header.*` parameters) and the body (its
+ * `application/json` template). Templates are not evaluated: one with VTL (`$` or `#`) fails the boot.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html
+ */
+function mockAnswer(logicalId: string, integration: Record<string, unknown>): MockAnswer {
+  const templates = (integration.RequestTemplates ?? {}) as Record<string, string>;
+  const requestTemplate = templates['application/json'] ?? Object.values(templates)[0] ?? '';
+  const statusCode = /statusCode"?\s*:\s*(\d{3})/.exec(requestTemplate)?.[1] ?? '200';
+  const responses = (integration.IntegrationResponses ?? []) as Array<Record<string, unknown>>;
+  const selected =
+    responses.find(
+      (response) =>
+        typeof response.SelectionPattern === 'string' &&
+        response.SelectionPattern !== '' &&
+        new RegExp(`^(?:${response.SelectionPattern})$`).test(statusCode),
+    ) ?? responses.find((response) => !response.SelectionPattern);
+  if (!selected) {
+    throw new TemplateError(
+      `Resource ${logicalId}: no integration response for the MOCK status ${statusCode}`,
+    );
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries((selected.ResponseParameters ?? {}) as Record<string, string>)) {
+    const header = /^method\.response\.header\.(.+)$/.exec(name)?.[1];
+    const literal = /^'(.*)'$/.exec(String(value))?.[1];
+    if (!header || literal === undefined) {
+      throw new TemplateError(
+        `Resource ${logicalId}: the MOCK response parameter ${name} = ${String(value)} is not a static header value, the only kind the local cloud answers`,
+      );
+    }
+    headers[header] = literal;
+  }
+  const body = ((selected.ResponseTemplates ?? {}) as Record<string, string>)['application/json'] ?? '';
+  if (/[$#]/.test(body)) {
+    throw new TemplateError(
+      `Resource ${logicalId}: the MOCK response template uses VTL, which the local cloud does not evaluate`,
+    );
+  }
+  return { status: Number(selected.StatusCode ?? statusCode), headers, body };
 }
 
 function throttleOf(value: unknown): Throttle | undefined {

@@ -5,6 +5,7 @@ import type { WebSocketGateway } from '../apigatewayv2/websocket-gateway.ts';
 import type { DeployedStack } from '../cloudformation/types.ts';
 import { EmulatorError } from '../emulators/emulator-error.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
+import type { StaticSite } from '../static-site.ts';
 import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
 import { type IamCaller, type SecretLookup, verifyIamRequest } from './iam-authorization.ts';
 import { proxyEvent, proxyResponse } from './proxy-integration.ts';
@@ -29,6 +30,8 @@ export interface RestApiServerOptions {
   readonly now?: () => Date;
   /** WebSocket APIs served on the same port: their handshakes and their `@connections` API. */
   readonly webSockets?: WebSocketGateway;
+  /** Static files and documents on paths no API id can take (`/_console/`), and `/`. */
+  readonly site?: StaticSite;
   readonly log?: (line: string) => void;
 }
 
@@ -58,9 +61,13 @@ export function localEndpointFor(awsUrl: string, port: number): string | undefin
 /** Serves a stack's REST APIs on 127.0.0.1, request by request as API Gateway handles them. */
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
   const handler = new RestApiHandler(buildRestApis(options.stack), options);
-  const { webSockets } = options;
+  const { webSockets, site } = options;
   const server = http.createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (site?.owns(pathname)) {
+      void site.serve(request, response);
+      return;
+    }
     if (webSockets?.owns(pathname)) {
       void readBody(request).then((body) => {
         if (body === undefined || !webSockets.manage(request, response, body)) {
@@ -246,6 +253,13 @@ class RestApiHandler {
     const invalid = this.validate(method, scope, url, body);
     if (invalid) {
       return invalid;
+    }
+    if (method.mock) {
+      return {
+        status: method.mock.status,
+        headers: { 'Content-Type': 'application/json', ...method.mock.headers },
+        body: method.mock.body,
+      };
     }
 
     const event = proxyEvent(

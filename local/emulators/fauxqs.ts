@@ -1,4 +1,5 @@
 import { buildApp } from 'fauxqs';
+import { type BucketCorsRules, registerBucketCors } from '../s3/bucket-cors.ts';
 import { type ObjectRequestEvent, observeObjectEvents } from '../s3/object-event-hook.ts';
 import { registerPresignedRequestCheck, type SecretLookup } from '../s3/presigned-requests.ts';
 import { applyResponseHeaderOverrides } from '../s3/response-header-overrides.ts';
@@ -18,12 +19,14 @@ export interface FauxqsOptions {
   readonly secretFor: SecretLookup;
   /** Each object created or removed, whoever asked: the source of S3 event notifications. */
   readonly onObjectEvent?: (event: ObjectRequestEvent) => void;
+  /** Buckets' CORS rules, answered to browsers as S3 does. @default no bucket has CORS */
+  readonly cors?: BucketCorsRules;
 }
 
 /**
  * Starts fauxqs (SQS, SNS and S3 on one endpoint) inside this process, in memory, on 127.0.0.1: its own
  * `startFauxqs` listens on every interface, so the local cloud builds the app and listens itself. Added on top:
- * the presigned URL check, GetObject's response header overrides, object events, and S3 bodies up to {@link MAX_S3_BODY_BYTES}.
+ * bucket CORS, the presigned URL check, GetObject's response header overrides, object events, and S3 bodies up to {@link MAX_S3_BODY_BYTES}.
  * Needs Node.js 22.5+ (node:sqlite).
  */
 export async function startFauxqsEmulator(options: FauxqsOptions): Promise<RunningEmulator> {
@@ -37,6 +40,10 @@ export async function startFauxqsEmulator(options: FauxqsOptions): Promise<Runni
       done(null, body);
     },
   );
+  // Preflights first: S3 answers them without checking the presigned URL they carry.
+  if (options.cors) {
+    registerBucketCors(app, options.cors);
+  }
   registerPresignedRequestCheck(app, { secretFor: options.secretFor, region: options.region });
   applyResponseHeaderOverrides(app);
   const { onObjectEvent } = options;

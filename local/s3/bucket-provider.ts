@@ -1,13 +1,15 @@
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import { generatedName } from '../cloudformation/physical-ids.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import { type BucketCorsRules, corsRulesFromTemplate } from './bucket-cors.ts';
 
 /**
  * Creates `AWS::S3::Bucket` on fauxqs. Ref = bucket name; Arn, DomainName and RegionalDomainName attributes.
- * Encryption, public access blocks and lifecycle rules are AWS-side settings with no local effect.
+ * `CorsConfiguration` goes to `cors`, which answers browsers. Encryption, public access blocks and lifecycle rules
+ * are AWS-side settings with no local effect.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
  */
-export function bucketProvider(client: S3Client): ResourceProvider {
+export function bucketProvider(client: S3Client, cors?: BucketCorsRules): ResourceProvider {
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
       const properties = request.properties;
@@ -27,6 +29,10 @@ export function bucketProvider(client: S3Client): ResourceProvider {
             VersioningConfiguration: { Status: versioning.Status },
           }),
         );
+      }
+      const corsRules = corsRulesFromTemplate(properties.CorsConfiguration);
+      if (corsRules) {
+        cors?.set(bucketName, corsRules);
       }
       return {
         physicalId: bucketName,

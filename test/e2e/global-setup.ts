@@ -3,6 +3,7 @@ import path from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import type { TestProject } from 'vitest/node';
 import { startLocalCloud } from '../../local/cloud.ts';
+import { consoleSite } from '../../local/console-site.ts';
 import { synthesize } from '../../local/synth.ts';
 import { sdkClientConfig, type Target, type TargetName, targetFromOutputs, targetName } from './target.ts';
 
@@ -32,7 +33,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   await mkdir(STATE_DIRECTORY, { recursive: true });
   const assemblyDirectory = path.join(STATE_DIRECTORY, 'cdk.out');
   await synthesize({ outputDirectory: assemblyDirectory });
-  const cloud = await startLocalCloud({ assemblyDirectory, stateDirectory: STATE_DIRECTORY, port: 0 });
+  const cloud = await startLocalCloud({
+    assemblyDirectory,
+    stateDirectory: STATE_DIRECTORY,
+    port: 0,
+    site: consoleSite(),
+  });
   const target = await targetFromOutputs(
     'local',
     cloud.outputsFile,

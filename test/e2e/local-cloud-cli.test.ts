@@ -9,7 +9,7 @@ import { targetName } from './target.ts';
 
 // Local cloud only: it tests `npm start` itself, which LocalStack and AWS do not run.
 describe.runIf(targetName() === 'local')('npm start (the local cloud command)', () => {
-  it('serves the API, and on Ctrl-C stops everything it started, DynamoDB Local included', async () => {
+  it('serves the API and the console, and on Ctrl-C stops everything it started, DynamoDB Local included', async () => {
     const state = await mkdtemp(path.join(tmpdir(), 'local-cloud-cli-'));
     const cli = spawn(
       process.execPath,
@@ -49,6 +49,11 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
       });
       expect(response.status).toBe(404);
       expect(await isPortFree(dynamoDbPort)).toBe(false);
+      // The console, on the API port.
+      expect(output).toContain(`Console: http://127.0.0.1:${apiPort}/_console/`);
+      const page = await fetch(`http://127.0.0.1:${apiPort}/_console/`);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await page.text()).toContain('<script type="module" src="js/app.js"></script>');
 
       cli.kill('SIGINT');
       expect(await exited).toBe(0);

@@ -1,5 +1,6 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   cancelOrderJsonSchema,
@@ -139,6 +140,102 @@ describe('REST API', () => {
   it('exports the API URL and the API key id, the names every target reads', () => {
     const outputs = template.toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiKeyId', 'ApiUrl']));
+  });
+});
+
+describe('CORS for the console (opt-in, CDK context consoleOrigin)', () => {
+  const origin = 'http://127.0.0.1:4020';
+  let cors: Template;
+
+  beforeAll(() => {
+    // No bundling (an empty list of stacks to bundle): what is checked here is the template, not the code.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const allowing = new DataSharingStack(app, 'DataSharingStack', { consoleOrigin: origin });
+    // The same packs as every synth: allowing an origin adds no unexplained finding.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    app.synth();
+    cors = Template.fromStack(allowing);
+  });
+
+  /** The logical ids of the functions behind the methods that take the API key. */
+  function keyedFunctionIds(of: Template): string[] {
+    const methods = Object.values(
+      of.findResources('AWS::ApiGateway::Method', { Properties: { ApiKeyRequired: true } }),
+    );
+    return [
+      ...new Set(
+        methods.flatMap((method) =>
+          [
+            ...JSON.stringify(method.Properties.Integration.Uri).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g),
+          ].map((match) => match[1] as string),
+        ),
+      ),
+    ];
+  }
+
+  it('adds nothing by default: no OPTIONS method, no allowed origin anywhere', () => {
+    expect(
+      Object.keys(
+        template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
+      ),
+    ).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('Access-Control-Allow-Origin');
+    expect(JSON.stringify(template.toJSON())).not.toContain('ALLOWED_ORIGIN');
+  });
+
+  it('answers preflights on every resource from a MOCK integration that takes no API key', () => {
+    const preflights = Object.values(
+      cors.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } }),
+    );
+    const resources = Object.keys(cors.findResources('AWS::ApiGateway::Resource'));
+    // Every resource, and the root.
+    expect(preflights).toHaveLength(resources.length + 1);
+    for (const preflight of preflights) {
+      expect(preflight.Properties).toMatchObject({ ApiKeyRequired: false, AuthorizationType: 'NONE' });
+      expect(preflight.Properties.Integration).toMatchObject({
+        Type: 'MOCK',
+        IntegrationResponses: [
+          {
+            StatusCode: '204',
+            ResponseParameters: {
+              'method.response.header.Access-Control-Allow-Origin': `'${origin}'`,
+              'method.response.header.Access-Control-Allow-Headers':
+                "'Content-Type,X-Api-Key,If-Match,If-None-Match'",
+              'method.response.header.Access-Control-Allow-Methods': "'GET,POST,PUT,PATCH'",
+            },
+          },
+        ],
+      });
+    }
+  });
+
+  it('hands the origin to every function behind an API-key method, and puts it on gateway errors', () => {
+    const functions = cors.toJSON().Resources as Record<
+      string,
+      { Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+    >;
+    const ids = keyedFunctionIds(cors);
+    expect(ids.length).toBeGreaterThanOrEqual(15);
+    for (const id of ids) {
+      expect(functions[id]?.Properties.Environment?.Variables?.ALLOWED_ORIGIN, id).toBe(origin);
+    }
+    for (const type of ['INVALID_API_KEY', 'BAD_REQUEST_BODY', 'THROTTLED', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+      cors.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.Access-Control-Allow-Origin': `'${origin}'`,
+        }),
+      });
+    }
+  });
+
+  it('takes one origin, never * or a URL with a path', () => {
+    for (const consoleOrigin of ['*', 'http://127.0.0.1:4020/_console/', 'console.example']) {
+      expect(
+        () => new DataSharingStack(new App(), 'DataSharingStack', { consoleOrigin }),
+        consoleOrigin,
+      ).toThrow(/one origin/);
+    }
   });
 });
 

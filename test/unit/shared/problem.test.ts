@@ -128,4 +128,31 @@ describe('answeringProblems', () => {
     expect(result.statusCode).toBe(404);
     expect(result.headers?.['Content-Type']).toBe('application/problem+json');
   });
+
+  it('adds the allowed origin’s CORS headers to every answer, errors included, when the stack allows one', async () => {
+    const origin = 'http://127.0.0.1:4020';
+    const ok = await answeringProblems(
+      async () => ({ statusCode: 200, headers: { ETag: '"2"' }, body: '{}' }),
+      origin,
+    )(event);
+    expect(ok.headers).toEqual({
+      ETag: '"2"',
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': 'ETag, Location',
+      Vary: 'Origin',
+    });
+    const refused = await answeringProblems(async () => {
+      throw new OrderNotFoundError('order-7');
+    }, origin)(event);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.headers?.['Access-Control-Allow-Origin']).toBe(origin);
+  });
+
+  it('adds no CORS header when no origin is allowed', async () => {
+    const response = await answeringProblems(
+      async () => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+      undefined,
+    )(event);
+    expect(response.headers).toEqual({ 'Content-Type': 'application/json' });
+  });
 });

@@ -16,6 +16,8 @@ export interface FixtureMethod {
   readonly model?: object;
   readonly requiredQuery?: string;
   readonly timeoutMs?: number;
+  /** The method's `Integration` instead of a Lambda proxy one. */
+  readonly integration?: Record<string, unknown>;
 }
 
 /**
@@ -105,7 +107,7 @@ export function fixtureStack(options: {
       RequestParameters: method.requiredQuery
         ? { [`method.request.querystring.${method.requiredQuery}`]: true }
         : undefined,
-      Integration: {
+      Integration: method.integration ?? {
         Type: 'AWS_PROXY',
         IntegrationHttpMethod: 'POST',
         Uri: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`,

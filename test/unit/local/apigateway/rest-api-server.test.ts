@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildRestApis } from '../../../../local/apigateway/rest-api-model.ts';
 import {
   localEndpointFor,
   type RestApiServer,
   startRestApiServer,
 } from '../../../../local/apigateway/rest-api-server.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../../../../local/lambda/types.ts';
+import { StaticSite } from '../../../../local/static-site.ts';
 import { API_ID, fixtureStack, KEY_VALUE, STAGE } from './fixture-stack.ts';
 
 let server: RestApiServer | undefined;
@@ -37,6 +39,25 @@ async function serve(stack: ReturnType<typeof fixtureStack>, invoker: FunctionIn
   server = await startRestApiServer({ stack, invoker, port: 0 });
   return server.urlFor(API_ID, STAGE);
 }
+
+/** The OPTIONS method CDK's `defaultCorsPreflightOptions` writes for one allowed origin. */
+const CDK_CORS_PREFLIGHT = {
+  Type: 'MOCK',
+  RequestTemplates: { 'application/json': '{ statusCode: 200 }' },
+  IntegrationResponses: [
+    {
+      StatusCode: '204',
+      ResponseParameters: {
+        'method.response.header.Access-Control-Allow-Headers':
+          "'Content-Type,X-Api-Key,If-Match,If-None-Match'",
+        'method.response.header.Access-Control-Allow-Origin': "'http://127.0.0.1:4020'",
+        'method.response.header.Vary': "'Origin'",
+        'method.response.header.Access-Control-Allow-Methods': "'GET,POST,PUT,PATCH'",
+        'method.response.header.Access-Control-Max-Age': "'3600'",
+      },
+    },
+  ],
+};
 
 const PROBLEM_TEMPLATE =
   '{"type":"$context.error.responseType","title":$context.error.messageString,"detail":"$context.error.validationErrorString","path":"$context.path"}';
@@ -86,6 +107,61 @@ describe('REST API server', () => {
     expect(Object.keys(events[0]?.headers ?? {}).map((name) => name.toLowerCase())).not.toContain(
       'x-http-method-override',
     );
+  });
+
+  it('serves its static site on paths no API id takes, and every other path to the APIs', async () => {
+    const { invoker, events } = fakeFunction(() => ok({ from: 'function' }));
+    const stack = fixtureStack({ methods: [{ path: '/orders', method: 'GET' }] });
+    server = await startRestApiServer({
+      stack,
+      invoker,
+      port: 0,
+      site: new StaticSite({ mounts: [], documents: { '/_local/info.json': () => ({ from: 'site' }) } }),
+    });
+    const origin = `http://127.0.0.1:${server.port}`;
+    expect(await (await fetch(`${origin}/_local/info.json`)).json()).toEqual({ from: 'site' });
+    expect(await (await fetch(`${server.urlFor(API_ID, STAGE)}orders`)).json()).toEqual({ from: 'function' });
+    expect(events).toHaveLength(1);
+    expect((await fetch(`${origin}/`)).status).toBe(403);
+  });
+
+  it('answers a CORS preflight from its MOCK integration, without an API key and without a function', async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const methods = [
+      { path: '/orders', method: 'POST', apiKeyRequired: true },
+      { path: '/orders', method: 'OPTIONS', integration: CDK_CORS_PREFLIGHT },
+    ];
+    const url = await serve(fixtureStack({ methods }), invoker);
+    const preflight = await fetch(`${url}orders`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://127.0.0.1:4020', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(
+      Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control'))),
+    ).toEqual({
+      'access-control-allow-origin': 'http://127.0.0.1:4020',
+      'access-control-allow-headers': 'Content-Type,X-Api-Key,If-Match,If-None-Match',
+      'access-control-allow-methods': 'GET,POST,PUT,PATCH',
+      'access-control-max-age': '3600',
+    });
+    expect(preflight.headers.get('vary')).toBe('Origin');
+    expect(events).toHaveLength(0);
+  });
+
+  it('refuses to boot a MOCK integration whose answer needs VTL, which it does not evaluate', () => {
+    const integration = {
+      ...CDK_CORS_PREFLIGHT,
+      IntegrationResponses: [
+        {
+          StatusCode: '204',
+          ResponseTemplates: { 'application/json': '#set($origin = $input.params("Origin"))' },
+        },
+      ],
+    };
+    expect(() =>
+      buildRestApis(fixtureStack({ methods: [{ path: '/orders', method: 'OPTIONS', integration }] })),
+    ).toThrow(/VTL/);
   });
 
   it('requires an existing, enabled API key that a usage plan covers', async () => {
