@@ -122,8 +122,10 @@ export function renderSvg(patterns: readonly PatternResult[]): string {
   const width = 760;
   const top = 40;
   const height = top + patterns.length * rowHeight + 40;
+  // Room right of the longest bar for its label, "1234 / 12345 ms": 13 characters of a 13 px font.
+  const labelRoom = 130;
   const max = Math.max(1, ...patterns.map((p) => p.visible.p95));
-  const scale = (value: number) => ((width - left - 90) * value) / max;
+  const scale = (value: number) => ((width - left - labelRoom) * value) / max;
   const bars = patterns.map((p, i) => {
     const y = top + i * rowHeight;
     return [

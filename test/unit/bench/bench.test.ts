@@ -104,7 +104,20 @@ describe('the report', () => {
     expect(svg.match(/<rect /g)).toHaveLength(4);
     expect(svg).toContain('Message queue &lt;&amp;&gt;');
     expect(svg).toContain('1500 / 2500 ms');
-    expect(svg).toContain('width="500.0"');
+    expect(svg).toContain('width="460.0"');
+  });
+
+  it('leaves the slowest bar’s label room inside the picture', () => {
+    const svg = renderSvg([
+      {
+        ...(patterns[1] as PatternResult),
+        visible: { ...(patterns[1] as PatternResult).visible, p50: 9999, p95: 19999 },
+      },
+    ]);
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
+    const label = /<text x="([\d.]+)"[^>]*>(9999 \/ 19999 ms)<\/text>/.exec(svg);
+    // Sans-serif digits at 13 px are at most about 8 px wide.
+    expect(Number(label?.[1]) + (label?.[2].length ?? 99) * 8).toBeLessThanOrEqual(width);
   });
 });
 
