@@ -117,7 +117,7 @@ describe('the report', () => {
     const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
     const label = /<text x="([\d.]+)"[^>]*>(9999 \/ 19999 ms)<\/text>/.exec(svg);
     // Sans-serif digits at 13 px are at most about 8 px wide.
-    expect(Number(label?.[1]) + (label?.[2].length ?? 99) * 8).toBeLessThanOrEqual(width);
+    expect(Number(label?.[1]) + (label?.[2]?.length ?? 99) * 8).toBeLessThanOrEqual(width);
   });
 });
 
