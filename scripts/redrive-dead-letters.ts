@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -9,20 +10,26 @@ import {
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/cloud.ts';
 
 /**
- * Moves every message from a dead-letter queue back to its source queue, ten at a time: send first, then
+ * Moves the messages of a dead-letter queue back to its source queue, ten at a time: send first, then
  * delete, so a crash in between duplicates a message rather than losing it (the worker ignores duplicates).
- * On AWS, `aws sqs start-message-move-task` does the same server-side.
+ * It moves at most as many messages as the queue held when it started: a message that fails again at once
+ * (a poison message) comes back to the dead-letter queue while the redrive runs, and must not be moved round
+ * and round. On AWS, `aws sqs start-message-move-task` does the same server-side.
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
   queues: { from: string; to: string },
 ): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queues.from, AttributeNames: ['ApproximateNumberOfMessages'] }),
+  );
+  const waiting = Number(Attributes.ApproximateNumberOfMessages ?? 0);
   let moved = 0;
-  for (;;) {
+  while (moved < waiting) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queues.from,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: Math.min(10, waiting - moved),
         WaitTimeSeconds: 1,
         MessageAttributeNames: ['All'],
       }),
@@ -58,6 +65,7 @@ export async function redriveDeadLetters(
       );
     }
   }
+  return moved;
 }
 
 async function main(): Promise<void> {
