@@ -13,6 +13,7 @@ import { kinesisClient } from '../local/emulators/kinesis-mock.ts';
 import { FaultInjector, type FaultRule } from '../local/lambda/fault-injection.ts';
 import { synthesize } from '../local/synth.ts';
 import { redriveDeadLetters } from '../scripts/redrive-dead-letters.ts';
+import { shippingAddress } from '../test/helpers/orders.ts';
 import {
   type AccountRow,
   compareStats,
@@ -40,9 +41,8 @@ import {
   inParallel,
   POISON_PER_CHANNEL,
   productEvents,
-  purchaseOrder,
-  SHIP_TO,
   sendEvents,
+  soakOrder,
   withRetries,
 } from './workloads.ts';
 
@@ -241,17 +241,14 @@ async function main(): Promise<void> {
           }, settings.killDynamoDbAfterSeconds * 1_000)
         : undefined;
     await Promise.all([
-      inParallel(orderIds, 8, async (orderId) => {
+      inParallel([...orderIds.entries()], 8, async ([index, orderId]) => {
         await withRetries('queue', 202, () =>
-          api.call('queue/orders', {
-            method: 'POST',
-            body: purchaseOrder(orderId, orderIds.indexOf(orderId)),
-          }),
+          api.call('queue/orders', { method: 'POST', body: soakOrder(orderId, index) }),
         );
       }),
       sendEvents(api, events, 2),
       inParallel(publications, 4, async ({ orderId, ships }) => {
-        const body = { ...purchaseOrder(orderId, 0), ...(ships ? { shipTo: SHIP_TO } : {}) };
+        const body = { ...soakOrder(orderId, 0), ...(ships ? { shipTo: shippingAddress } : {}) };
         await withRetries('pubsub', 202, () => api.call('events/orders', { method: 'POST', body }));
       }),
       inParallel(fileIndexes, 3, async (index) => {

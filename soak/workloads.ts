@@ -1,5 +1,6 @@
 import type { ApiClient, BenchResponse } from '../bench/api.ts';
 import { sleep } from '../bench/api.ts';
+import { purchaseOrder } from '../test/helpers/orders.ts';
 import type { CountedEvent } from './accounting.ts';
 
 /** Good items per pattern at scale 1, as the soak sends them. */
@@ -73,26 +74,17 @@ export async function inParallel<T>(
   );
 }
 
-export function purchaseOrder(orderId: string, index: number): Record<string, unknown> {
-  return {
+/** The suite's valid order under another id, its customer and quantity varied by its index. */
+export function soakOrder(orderId: string, index: number): Record<string, unknown> {
+  return purchaseOrder({
     orderId,
     customerId: `soak-customer-${index % 50}`,
-    currency: 'EUR',
-    placedAt: '2026-12-01T10:15:00Z',
     lines: [
       { sku: 'book-ddia', quantity: 1 + (index % 3), unitPriceCents: 4599 },
       { sku: 'mug-lambda', quantity: 1, unitPriceCents: 1250 },
     ],
-  };
+  });
 }
-
-export const SHIP_TO = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
 
 /** Product events over a fixed set of SKUs, every type, with a deterministic mix. */
 export function productEvents(run: string, count: number): Array<CountedEvent & { occurredAt: string }> {
