@@ -375,11 +375,10 @@ async function main(): Promise<void> {
           seen.pubsub.missing === 0 &&
           seen.files.missing === 0;
         // Under faults it is enough that every good item is through (poison may still be on its way to its
-        // dead-letter queue); the last settling also waits for every source queue to be empty.
-        if (
-          (complete && !untilEmpty) ||
-          (inFlight === 0 && (complete || performance.now() - quietSince > QUIET_MS))
-        ) {
+        // dead-letter queue). The last settling waits for every source queue to be empty and then for a quiet
+        // spell: replayed stream poison is retried where no queue shows it, before it reaches its failure queue.
+        const quiet = performance.now() - quietSince > QUIET_MS;
+        if (untilEmpty ? inFlight === 0 && quiet : complete || (inFlight === 0 && quiet)) {
           return;
         }
         if (performance.now() > deadline) {
