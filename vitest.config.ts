@@ -20,9 +20,11 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
-          // Synthesizing bundles every function with esbuild: a minute on 2 cores, more on a busy machine.
-          testTimeout: 240_000,
-          hookTimeout: 240_000,
+          // The app is synthesized once for the whole run; tests read its template.
+          globalSetup: ['test/infra/global-setup.ts'],
+          // Some tests synthesize variants of the app (without bundling); a busy machine makes that slower.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -1,17 +1,13 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { DataSharingStack } from '../lib/data-sharing-stack.ts';
+import path from 'node:path';
+import { assemblyIsCurrent, inputsDigest, recordInputs } from './synthesis-inputs.ts';
 
-const app = new App();
-new DataSharingStack(app, 'DataSharingStack', {
-  description:
-    'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  // `-c consoleOrigin=http://127.0.0.1:4020` lets the console of `npm run console` call the deployed API.
-  consoleOrigin: app.node.tryGetContext('consoleOrigin'),
-});
-// Security and serverless best practices are checked on every synth: an unacknowledged finding stops it.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app, { verbose: true }),
-  new ServerlessChecks(app, { verbose: true }),
-);
+// The CDK app loads only once it is known that something changed: when nothing that synthesis reads has changed
+// since it wrote the assembly in CDK_OUTDIR, that assembly is the result, and `cdk synth` ends in about a second.
+const digest = inputsDigest(path.resolve(import.meta.dirname, '..'));
+const outdir = process.env.CDK_OUTDIR;
+if (!(outdir && assemblyIsCurrent(outdir, digest))) {
+  const { dataSharingApp } = await import('./data-sharing-app.ts');
+  const app = dataSharingApp();
+  app.synth();
+  recordInputs(app.outdir, digest);
+}

@@ -3,15 +3,15 @@ import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aw
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FunctionBundles } from '../bundling/bundled-code.ts';
 
-/** The project root, where `lambda/` and the lock file live. */
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+/** Where the handlers live. */
+const LAMBDA_ROOT = path.resolve(import.meta.dirname, '../../lambda');
 
 export interface AppFunctionProps {
   /** Handler file, relative to `lambda/` (e.g. `api-payload/record-order.ts`); it exports `handler`. */
@@ -36,11 +36,11 @@ export type BucketAccess = 'read' | 'write' | 'readWrite';
 
 /**
  * A Node.js Lambda function with the project's defaults: Node.js 22, arm64, one ESM bundle with the AWS SDK
- * inside (the version we test is the version that runs), source maps, JSON logs kept a month, X-Ray tracing,
+ * inside (the version we test is the version that runs; see lib/bundling), source maps, JSON logs kept a month, X-Ray tracing,
  * and a role of its own that may write only to its own log group.
  */
 export class AppFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -55,9 +55,10 @@ export class AppFunction extends Construct {
       description: `Role of lambda/${props.entry}: its own log group, X-Ray traces, and the grants its construct adds.`,
     });
     logGroup.grantWrite(role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'lambda', props.entry),
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      // Every function of the app is bundled in one esbuild pass at synthesis (lib/bundling/bundle-options.ts).
+      code: FunctionBundles.of(this).code(path.join(LAMBDA_ROOT, props.entry)),
+      handler: 'index.handler',
       description: props.description,
       // Pinned to 22 so the deployed runtime matches the local cloud's Node.js 22 workers.
       runtime: Runtime.NODEJS_22_X,
@@ -67,26 +68,11 @@ export class AppFunction extends Construct {
       logGroup,
       role,
       tracing: Tracing.ACTIVE,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      projectRoot: PROJECT_ROOT,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        logLevel: LogLevel.WARNING,
-        // Bundle the AWS SDK too: the runtime's built-in copy changes version under us.
-        externalModules: [],
-        // Some CommonJS dependencies call require(); ESM bundles need it defined.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
     const acknowledge = Validations.of(this);

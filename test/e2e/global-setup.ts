@@ -4,7 +4,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import type { TestProject } from 'vitest/node';
 import { startLocalCloud } from '../../local/cloud.ts';
 import { consoleSite } from '../../local/console-site.ts';
-import { synthesize } from '../../local/synth.ts';
+import { synthesizeTestAssembly } from '../helpers/test-assembly.ts';
 import { sdkClientConfig, type Target, type TargetName, targetFromOutputs, targetName } from './target.ts';
 
 declare module 'vitest' {
@@ -31,8 +31,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   await rm(STATE_DIRECTORY, { recursive: true, force: true });
   await mkdir(STATE_DIRECTORY, { recursive: true });
-  const assemblyDirectory = path.join(STATE_DIRECTORY, 'cdk.out');
-  await synthesize({ outputDirectory: assemblyDirectory });
+  // The assembly the infra tests read, synthesized once per change (a cache hit when they ran first).
+  const assemblyDirectory = await synthesizeTestAssembly();
   const cloud = await startLocalCloud({
     assemblyDirectory,
     stateDirectory: STATE_DIRECTORY,

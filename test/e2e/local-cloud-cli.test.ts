@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPortFree } from '../../local/emulators/ports.ts';
-import { STATE_DIRECTORY } from './global-setup.ts';
+import { TEST_ASSEMBLY_DIRECTORY } from '../helpers/test-assembly.ts';
 import { targetName } from './target.ts';
 
 // Local cloud only: it tests `npm start` itself, which LocalStack and AWS do not run.
@@ -19,7 +19,7 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
         'local/cli.ts',
         '--no-synth',
         '--assembly',
-        path.join(STATE_DIRECTORY, 'cdk.out'),
+        TEST_ASSEMBLY_DIRECTORY,
         '--state',
         state,
         '--port',

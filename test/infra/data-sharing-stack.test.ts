@@ -1,4 +1,4 @@
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,14 +16,13 @@ import {
 } from '../../lambda/domain/shared-order.ts';
 import { DataSharingStack } from '../../lib/data-sharing-stack.ts';
 import { SUITE_OUTPUTS } from '../e2e/target.ts';
+import { readTestTemplate } from '../helpers/test-assembly.ts';
 
-let stack: Stack;
 let template: Template;
 
 beforeAll(() => {
-  const app = new App();
-  stack = new DataSharingStack(app, 'DataSharingStack');
-  template = Template.fromStack(stack);
+  // The template the test run synthesized once (test/infra/global-setup.ts), with cdk.json's context: what deploys.
+  template = Template.fromJSON(readTestTemplate('DataSharingStack'));
 });
 
 /** The logical id of the function whose description starts with `prefix`. */

@@ -1,0 +1,21 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { DataSharingStack } from '../lib/data-sharing-stack.ts';
+
+/** The app: its stack, and the security and serverless checks that every synthesis runs. */
+export function dataSharingApp(): App {
+  const app = new App();
+  new DataSharingStack(app, 'DataSharingStack', {
+    description:
+      'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // `-c consoleOrigin=http://127.0.0.1:4020` lets the console of `npm run console` call the deployed API.
+    consoleOrigin: app.node.tryGetContext('consoleOrigin'),
+  });
+  // Security and serverless best practices are checked on every synth: an unacknowledged finding stops it.
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app, { verbose: true }),
+    new ServerlessChecks(app, { verbose: true }),
+  );
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * How every function is bundled: one ESM file per handler for Node.js 22, minified, with a source map, and with the
+ * AWS SDK inside (the runtime's built-in copy changes version under us; the version we test is the version that
+ * runs). The same options serve `cdk synth`, `cdk deploy` and the local cloud's watch mode.
+ */
+export const FUNCTION_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  sourcemap: true,
+  // ESM builds of dependencies first: they tree-shake.
+  mainFields: ['module', 'main'],
+  outExtension: { '.js': '.mjs' },
+  // Some CommonJS dependencies call require(); ESM bundles need it defined.
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
+/** The file name of a bundle inside its folder: Lambda's handler setting is `index.handler`. */
+export const BUNDLE_FILE = 'index.mjs';
