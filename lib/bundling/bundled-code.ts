@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Aspects, type CfnResource, type IAspect, Lazy, Stack } from 'aws-cdk-lib';
+import { Aspects, type CfnResource, type IAspect, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Code, type CodeConfig } from 'aws-cdk-lib/aws-lambda';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct, IConstruct } from 'constructs';
 import { FunctionBundler } from './function-bundler.ts';
+import { FUNCTION_BUNDLES_FILE, type FunctionBundleRecord } from './function-bundles-manifest.ts';
 
 /**
  * The code of every function of an app, bundled in one esbuild pass when the app is synthesized.
@@ -56,6 +57,21 @@ export class FunctionBundles implements IAspect {
     for (const code of bound) {
       code.stage(directories.get(code.entry) ?? this.placeholder(code.entry));
     }
+    this.writeManifest(toBundle);
+  }
+
+  /** Which function runs which entry, beside the assembly, for watch mode (see function-bundles-manifest.ts). */
+  private writeManifest(codes: readonly BundledCode[]): void {
+    const outdir = Stage.isStage(this.root) ? this.root.outdir : undefined;
+    if (!outdir) {
+      return;
+    }
+    const records: FunctionBundleRecord[] = codes.flatMap((code) => {
+      const where = code.functionResource();
+      return where ? [{ entry: this.bundler.relative(code.entry), ...where }] : [];
+    });
+    mkdirSync(outdir, { recursive: true });
+    writeFileSync(path.join(outdir, FUNCTION_BUNDLES_FILE), `${JSON.stringify(records, null, 2)}\n`);
   }
 
   /**
@@ -63,7 +79,7 @@ export class FunctionBundles implements IAspect {
    * a folder whose handler says so, as the CDK's own bundled assets do when bundling is skipped.
    */
   private placeholder(entry: string): string {
-    const directory = path.join(this.bundler.root, 'node_modules', '.cache', 'function-bundles-skipped');
+    const directory = path.join(this.bundler.root, '.cache', 'function-bundles-skipped');
     const name = this.bundler.outputName(entry).replaceAll('/', '_');
     const folder = path.join(directory, name);
     mkdirSync(folder, { recursive: true });
@@ -114,6 +130,15 @@ class BundledCode extends Code {
 
   override bindToResource(resource: CfnResource): void {
     this.resource = resource;
+  }
+
+  /** The stack and logical id of the function resource this code is bound to. */
+  functionResource(): { readonly stackName: string; readonly logicalId: string } | undefined {
+    if (!this.resource) {
+      return undefined;
+    }
+    const stack = Stack.of(this.resource);
+    return { stackName: stack.stackName, logicalId: stack.resolve(this.resource.logicalId) as string };
   }
 
   /** Stages the bundle in `directory` as this function's asset (`Code` beside the function, as `fromAsset` does). */

@@ -8,8 +8,8 @@ import { BUNDLE_FILE, FUNCTION_BUNDLE_OPTIONS } from './bundle-options.ts';
 /** The project root: where `lambda/`, the lock file and `node_modules/` are. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** Where bundles are kept between builds; `npm ci` empties it, as it empties `node_modules`. */
-export const DEFAULT_CACHE_DIRECTORY = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'function-bundles');
+/** Where bundles are kept between builds: in the project (a copy of the project has a cache of its own). */
+export const DEFAULT_CACHE_DIRECTORY = path.join(PROJECT_ROOT, '.cache', 'function-bundles');
 
 /** The outcome of a bundling pass. */
 export interface BundleResult {
