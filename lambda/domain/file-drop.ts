@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 import { ACCEPTED_CONTENT_TYPES, type AcceptedContentType } from './file-inspection.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CURRENCY_CODES } from './currencies.ts';
 import { AttachmentTooLargeError, OrderConflictError, ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
