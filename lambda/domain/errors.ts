@@ -27,6 +27,19 @@ export class AttachmentTooLargeError extends Error {
   }
 }
 
+/** A file declared larger than the file drop accepts. */
+export class FileTooLargeError extends Error {
+  override readonly name = 'FileTooLargeError';
+  constructor(
+    readonly sizeBytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `The file is declared as ${sizeBytes} bytes; at most ${maxBytes} bytes (${maxBytes / 1_048_576} MiB) are accepted.`,
+    );
+  }
+}
+
 /** An order id reused with a different order: the idempotency key does not match its first use. */
 export class OrderConflictError extends Error {
   override readonly name = 'OrderConflictError';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldError, ValidationError } from './errors.ts';
 
 /** A schema failure as field errors, one JSON Pointer per field; an unknown field is named as its own pointer. */

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   AttachmentTooLargeError,
   ConcurrentChangeError,
+  FileTooLargeError,
   InvalidTransitionError,
   NotFoundError,
   OrderConflictError,
@@ -10,7 +11,6 @@ import {
   PreconditionRequiredError,
   ValidationError,
 } from '../domain/errors.ts';
-import { FileTooLargeError } from '../domain/file-drop.ts';
 import { UnsupportedMediaTypeError, withHeaders } from './http.ts';
 import { logger } from './logger.ts';
 

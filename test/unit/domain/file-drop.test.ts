@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../lambda/domain/errors.ts';
+import { FileTooLargeError, ValidationError } from '../../../lambda/domain/errors.ts';
 import {
   decodeEventKey,
-  FileTooLargeError,
   fileKey,
   MAX_FILE_BYTES,
   parseIncomingKey,
