@@ -15,6 +15,16 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   // ESM builds of dependencies first: they tree-shake.
   mainFields: ['module', 'main'],
   outExtension: { '.js': '.mjs' },
+  // The SDK's default credential chain imports these providers on demand, after the environment provider. Lambda
+  // puts the role's credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN:
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime), and so
+  // does the local cloud, so they are never reached; left out, they take about 115 KB off every bundle.
+  external: [
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-web-identity',
+  ],
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: {
     js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
