@@ -29,7 +29,7 @@ export interface StackUpdateSummary {
   readonly created: readonly string[];
   readonly updated: readonly string[];
   readonly replaced: readonly string[];
-  /** Removed from the template, and deleted (or attempted: see `cleanupFailures`). */
+  /** Removed from the template, and deleted (or attempted: see `cleanupFailures`), in the order of deletion. */
   readonly deleted: readonly string[];
   /** Removed or replaced resources kept running by their `DeletionPolicy` or `UpdateReplacePolicy` (`Retain`). */
   readonly retained: readonly string[];
@@ -311,10 +311,14 @@ async function cleanUp(
     current.resources,
   );
   const cleanupFailures: Array<{ logicalId: string; message: string }> = [];
+  const deleted: string[] = [];
   for (const [logicalId] of deploymentOrder(new Map(Object.entries(oldTemplate.Resources))).reverse()) {
     const resource = doomed.get(logicalId);
     if (!resource) {
       continue;
+    }
+    if (!next.has(logicalId)) {
+      deleted.push(logicalId);
     }
     try {
       const provider = oldStack.provider(logicalId, resource.type);
@@ -337,7 +341,7 @@ async function cleanUp(
     created: ids('created'),
     updated: ids('updated'),
     replaced: ids('replaced'),
-    deleted: removed.map((resource) => resource.logicalId).filter((id) => doomed.has(id)),
+    deleted,
     retained,
     cleanupFailures,
   };

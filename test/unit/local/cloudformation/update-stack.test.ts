@@ -240,7 +240,7 @@ describe('updateStack', () => {
     ]);
     expect(result.summary).toMatchObject({
       created: ['AuditQueue', 'Audit'],
-      deleted: ['Jobs', 'Worker', 'Mapping'],
+      deleted: ['Mapping', 'Worker', 'Jobs'],
     });
     expect(result.stack.outputs).toEqual({ AuditQueueArn: 'arn:test:AuditQueue#1' });
     expect([...result.stack.resources.keys()].sort()).toEqual(['Audit', 'AuditQueue', 'Orders']);
@@ -347,7 +347,7 @@ describe('updateStack', () => {
     expect(calls).toEqual(['update Worker']);
     const summary = await pending.commit();
     expect(calls).toEqual(['update Worker', 'delete Mapping#1', 'delete Jobs#1']);
-    expect(summary.deleted).toEqual(['Jobs', 'Mapping']);
+    expect(summary.deleted).toEqual(['Mapping', 'Jobs']);
     expect(summary.cleanupFailures).toEqual([
       {
         logicalId: 'Jobs',
