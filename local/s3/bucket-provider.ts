@@ -20,8 +20,9 @@ type VersioningStatus = 'Enabled' | 'Suspended';
 /**
  * Creates `AWS::S3::Bucket` on fauxqs. Ref = bucket name; Arn, DomainName and RegionalDomainName attributes.
  * `CorsConfiguration` goes to `cors`, which answers browsers. Encryption, public access blocks and lifecycle rules
- * are AWS-side settings with no local effect. An update applies CORS and versioning changes (objects stay); a
- * delete fails on a bucket that still holds objects, as S3 (and so CloudFormation) does.
+ * are AWS-side settings with no local effect; so is versioning, whose PutBucketVersioning fauxqs takes and ignores
+ * (it keeps one version of each object). An update applies CORS and versioning changes (objects stay); a delete
+ * fails on a bucket that still holds objects, as S3 (and so CloudFormation) does.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
  */
 export function bucketProvider(client: S3Client, cors?: BucketCorsRules): ResourceProvider {
