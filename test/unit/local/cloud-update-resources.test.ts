@@ -7,6 +7,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
@@ -185,6 +186,39 @@ describe('updating the running local cloud: resources keep their data', { timeou
       new GetItemCommand({ TableName: tableName, Key: { id: { S: 'o-1' } } }),
     );
     expect(Item).toEqual({ id: { S: 'o-1' } });
+  });
+
+  it('adds a global secondary index in place, which finds the items written before', async () => {
+    const tableName = physicalId('Orders');
+    await dynamodb.send(
+      new PutItemCommand({ TableName: tableName, Item: { id: { S: 'o-2' }, status: { S: 'PAID' } } }),
+    );
+    const summary = await update(
+      setProperties('Orders', {
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: 'status', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byStatus',
+            KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    expect(summary).toMatchObject({ updated: ['Orders'], replaced: [] });
+    const { Items } = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :paid',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':paid': { S: 'PAID' } },
+      }),
+    );
+    expect(Items).toEqual([{ id: { S: 'o-2' }, status: { S: 'PAID' } }]);
   });
 
   it('replaces a table whose key changes, points the function at the new one, and drops the old one', async () => {
