@@ -12,7 +12,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityCommand,
   GetQueueAttributesCommand,
@@ -328,6 +333,31 @@ describe('updating the running local cloud: resources keep their data', { timeou
     expect(Subscriptions).toEqual([]);
   });
 
+  it('sets a topic’s display name and subscribes, then unsubscribes, its inline subscriptions', async () => {
+    const topicArn = physicalId('Events');
+    await update(
+      setProperties('Events', {
+        DisplayName: 'Shop events',
+        Subscription: [{ Protocol: 'sqs', Endpoint: { 'Fn::GetAtt': ['Parked', 'Arn'] } }],
+      }),
+    );
+    expect(physicalId('Events')).toBe(topicArn);
+    const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
+    expect(Attributes?.DisplayName).toBe('Shop events');
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'to-parked' }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: physicalId('Parked'), WaitTimeSeconds: 1 }),
+    );
+    expect(JSON.parse(Messages?.[0]?.Body ?? '{}')).toMatchObject({
+      Type: 'Notification',
+      Message: 'to-parked',
+    });
+
+    await update(setProperties('Events', { Subscription: [] }));
+    const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+    expect(Subscriptions).toEqual([]);
+  });
+
   it('turns CORS on for a bucket, its objects kept; a bucket with objects is not deleted', async () => {
     const bucket = physicalId('Files');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'a.csv', Body: 'a,b' }));
@@ -365,7 +395,7 @@ describe('updating the running local cloud: resources keep their data', { timeou
     await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'a.csv' }));
   });
 
-  it('reshards a stream and lengthens its retention in place', async () => {
+  it('reshards a stream and lengthens its retention in place, and deletes it once removed', async () => {
     const streamName = physicalId('Clicks');
     await update(setProperties('Clicks', { ShardCount: 2, RetentionPeriodHours: 48 }));
     const kinesis = kinesisClient(
@@ -378,6 +408,16 @@ describe('updating the running local cloud: resources keep their data', { timeou
         new DescribeStreamSummaryCommand({ StreamName: streamName }),
       );
       expect(StreamDescriptionSummary).toMatchObject({ OpenShardCount: 2, RetentionPeriodHours: 48 });
+      expect(
+        (
+          await update((all) => {
+            delete all.Clicks;
+          })
+        )?.deleted,
+      ).toEqual(['Clicks']);
+      await expect(
+        kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName })),
+      ).rejects.toThrow(/not found|ResourceNotFound/i);
     } finally {
       kinesis.destroy();
     }
