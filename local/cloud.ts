@@ -12,6 +12,7 @@ import { localEndpointFor, startRestApiServer } from './apigateway/rest-api-serv
 import { webSocketApiProviders } from './apigatewayv2/providers.ts';
 import { buildWebSocketApis } from './apigatewayv2/websocket-api-model.ts';
 import { WebSocketGateway } from './apigatewayv2/websocket-gateway.ts';
+import { AssemblyInputs, CloudUpdater, type CloudUpdateSummary, type RunningStack } from './cloud-update.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { deployStack, type IgnoredType } from './cloudformation/deploy.ts';
 import type { DeployedStack, ResourceProvider } from './cloudformation/types.ts';
@@ -27,7 +28,7 @@ import { streamProvider } from './kinesis/stream-provider.ts';
 import { AsyncInvocationQueue } from './lambda/async-invocation.ts';
 import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
 import type { FaultInjector } from './lambda/fault-injection.ts';
-import { customResourceHandlers, functionProvider } from './lambda/function-provider.ts';
+import { functionProvider } from './lambda/function-provider.ts';
 import { LambdaHost } from './lambda/host.ts';
 import { LogFiles } from './log-files.ts';
 import { BucketCorsRules } from './s3/bucket-cors.ts';
@@ -152,6 +153,14 @@ export interface LocalCloud {
    * data it had; requests in between fail as they would against an unreachable service.
    */
   restartEmulator(name: RestartableEmulator, downMs?: number): Promise<void>;
+  /**
+   * Applies a newly synthesized cloud assembly to what runs: each stack's changed resources are created, updated,
+   * replaced or deleted; unchanged ones and their data stay. Rewrites the outputs file. On failure, throws with
+   * the previous resources still serving (see `CloudUpdater`).
+   */
+  update(assemblyDirectory: string): Promise<CloudUpdateSummary>;
+  /** Runs new code for a function (by name) from its next invocation on: a bundle changed, the template did not. */
+  updateFunctionCode(functionName: string, codeDirectory: string): Promise<void>;
 }
 
 /** Boots a cloud assembly on the local cloud: emulators, resources in dependency order, then the API server. */
@@ -318,8 +327,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     const rewriteEndpoints = (value: string): string => rewriteExecuteApiUrls(value, apiPort);
     const stacks: DeployedStack[] = [];
+    const running: RunningStack[] = [];
     for (const stack of assembly) {
       log(`Creating the resources of ${stack.stackName}`);
+      const inputs = new AssemblyInputs(stack, LOCAL_CUSTOM_RESOURCE_TYPES);
       const providers: Record<string, ResourceProvider> = {
         ...restApiProviders(),
         ...webSocketApiProviders(),
@@ -329,11 +340,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               host.register(config);
               asyncInvocations.register(config.functionName, config.functionArn);
             },
+            update: (config) => host.update(config),
+            unregister: (functionName) => {
+              host.unregister(functionName);
+              asyncInvocations.unregister(functionName);
+            },
           },
-          assetsByObjectKey: stack.assetsByObjectKey,
+          assetsByObjectKey: inputs.assetsByObjectKey,
           scratchDirectory: options.stateDirectory,
           rewriteEndpoints,
-          standIns: customResourceHandlers(stack.template.Resources, LOCAL_CUSTOM_RESOURCE_TYPES),
+          standIns: inputs.standIns,
         }),
         'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(asyncInvocations),
         ...(dynamoDb ? { 'AWS::DynamoDB::Table': tableProvider(dynamoDb) } : {}),
@@ -367,6 +383,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           ignoredTypes: IGNORED_TYPES,
         }),
       );
+      running.push({ deployed: stacks.at(-1) as DeployedStack, template: stack.template, providers, inputs });
     }
 
     const withApis = stacks.filter((stack) =>
@@ -380,6 +397,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     const [apiStack] = withApis;
     let outputs: Record<string, Record<string, string>> | undefined;
+    let apiServer: { reload(stack: DeployedStack | undefined): void } | undefined;
     if (apiStack) {
       // REST and WebSocket APIs share the API port: the API id in the path tells them apart.
       const webSocketApis = buildWebSocketApis(apiStack);
@@ -406,12 +424,24 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         log: (line) => output('api-gateway', line),
       });
       stoppers.push(() => server.close());
+      apiServer = server;
     }
 
-    outputs = Object.fromEntries(stacks.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
     await mkdir(options.stateDirectory, { recursive: true });
     const outputsFile = path.join(options.stateDirectory, 'outputs.json');
-    await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    const publish = async (deployed: readonly DeployedStack[]): Promise<void> => {
+      outputs = Object.fromEntries(deployed.map((stack) => [stack.stackName, localOutputs(stack, apiPort)]));
+      await writeFile(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+    };
+    await publish(stacks);
+    const updater = new CloudUpdater({
+      stacks: running,
+      ignoredTypes: IGNORED_TYPES,
+      apis: apiServer,
+      publish,
+      host,
+      log: (line) => output('cloudformation', line),
+    });
     // The emulators' endpoints, by the environment variable the SDKs and the AWS CLI read them from.
     await writeFile(
       path.join(options.stateDirectory, 'endpoints.json'),
@@ -426,7 +456,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
       await restart(downMs);
     };
-    return { stacks, outputs, outputsFile, apiPort, emulatorEndpoints, stop, restartEmulator };
+    return {
+      get stacks() {
+        return updater.stacks;
+      },
+      get outputs() {
+        return outputs ?? {};
+      },
+      outputsFile,
+      apiPort,
+      emulatorEndpoints,
+      stop,
+      restartEmulator,
+      update: (assemblyDirectory) => updater.update(assemblyDirectory),
+      updateFunctionCode: (functionName, codeDirectory) =>
+        updater.updateFunctionCode(functionName, codeDirectory),
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { generatedName, shortId } from '../cloudformation/physical-ids.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 
 /** Attribute under which the local cloud keeps an API key's value (CloudFormation exposes none). */
 export const API_KEY_VALUE_ATTRIBUTE = '__Value';
@@ -40,17 +45,27 @@ function apiKeyValue(request: CreateRequest): string {
   return value;
 }
 
-/** A provider that only mints an id; the API server reads the resolved properties from the deployed stack. */
+/**
+ * A provider that only mints an id; the API server reads the resolved properties from the deployed stack, and
+ * builds its routes again after an update. So an update keeps the id and attributes (an API key keeps its value),
+ * and a delete has nothing to remove.
+ */
 export function idProvider(
   physicalId: (request: CreateRequest, id: string) => string,
   attributes: (request: CreateRequest, id: string) => Record<string, unknown> = () => ({}),
 ): ResourceProvider {
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
-      // Ids derive from the stack and logical id, so URLs stay the same from one boot to the next.
-      const id = shortId(`${request.stackName}/${request.logicalId}`);
+      // Ids derive from the stack and logical id, so URLs stay the same from one boot to the next; a replacement
+      // gets a new id, as API Gateway gives a new resource one.
+      const seed = `${request.stackName}/${request.logicalId}`;
+      const id = shortId(request.replaces === undefined ? seed : `${seed}/${request.replaces}`);
       return { physicalId: physicalId(request, id), attributes: attributes(request, id) };
     },
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      return { physicalId: request.physicalId, attributes: request.oldAttributes };
+    },
+    async delete(): Promise<void> {},
   };
 }
 
@@ -62,7 +77,10 @@ function modelName(request: CreateRequest): string {
   if (typeof request.properties.Name === 'string') {
     return request.properties.Name;
   }
-  return generatedName(request.stackName, request.logicalId, 128).replace(/[^A-Za-z0-9]/g, '');
+  return generatedName(request.stackName, request.logicalId, 128, request.replaces).replace(
+    /[^A-Za-z0-9]/g,
+    '',
+  );
 }
 
 /**

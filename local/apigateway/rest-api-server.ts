@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildWebSocketApis } from '../apigatewayv2/websocket-api-model.ts';
 import type { WebSocketGateway } from '../apigatewayv2/websocket-gateway.ts';
 import type { DeployedStack } from '../cloudformation/types.ts';
 import { EmulatorError } from '../emulators/emulator-error.ts';
@@ -39,6 +40,12 @@ export interface RestApiServer {
   readonly port: number;
   /** Base URL of a stage, ending in `/`. */
   urlFor(restApiId: string, stage: string): string;
+  /**
+   * Serves the APIs of a stack (none for `undefined`) instead of the ones it served: its REST routes, and its
+   * WebSocket routes on the gateway. Requests in flight finish on the old routes; throttling and quota counters
+   * carry on. Fails, serving the old APIs, when the stack has one the local cloud cannot run.
+   */
+  reload(stack: DeployedStack | undefined): void;
   close(): Promise<void>;
 }
 
@@ -103,6 +110,15 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   return {
     port,
     urlFor: (restApiId, stage) => `http://127.0.0.1:${port}/${restApiId}/${stage}/`,
+    reload: (stack) => {
+      const apis = buildRestApis(stack ?? NO_STACK);
+      const socketApis = buildWebSocketApis(stack ?? NO_STACK);
+      if (socketApis.size > 0 && !webSockets) {
+        throw new EmulatorError('WebSocket APIs added after the start need a restart of the local cloud');
+      }
+      handler.apis = apis;
+      webSockets?.reload(socketApis);
+    },
     close: async () => {
       await webSockets?.close();
       await new Promise<void>((resolve) => {
@@ -125,6 +141,8 @@ function traceId(): string {
 
 /** What is known of a request once it is routed to an API and stage. */
 interface RequestScope {
+  /** The APIs served when the request came in. */
+  readonly apis: RestApis;
   readonly api?: RestApi;
   readonly stage: string;
   readonly path: string;
@@ -137,13 +155,23 @@ interface RequestScope {
   resourcePath: string;
 }
 
+/** A stack with no resources: what an API server serves once the last API is gone. */
+const NO_STACK: DeployedStack = {
+  stackName: '',
+  region: '',
+  accountId: '',
+  resources: new Map(),
+  outputs: {},
+};
+
 class RestApiHandler {
   private readonly validator = new ModelValidator();
   private readonly buckets = new TokenBuckets();
   private readonly quotas = new QuotaCounters();
 
   constructor(
-    private readonly apis: RestApis,
+    /** The APIs served; replaced whole by a reload, so that a request sees one version from start to end. */
+    public apis: RestApis,
     private readonly options: RestApiServerOptions,
   ) {}
 
@@ -151,12 +179,14 @@ class RestApiHandler {
     const started = performance.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const [, apiId = '', stage = '', ...rest] = url.pathname.split('/');
-    const api = this.apis.apis.get(apiId);
+    const apis = this.apis;
+    const api = apis.apis.get(apiId);
     const requestHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       requestHeaders[name] = [value].flat().join(',');
     }
     const scope: RequestScope = {
+      apis,
       api,
       stage,
       path: `/${rest.join('/')}`,
@@ -343,11 +373,11 @@ class RestApiHandler {
   /** The API key in `x-api-key`, when it exists, is enabled, and a usage plan covers this API and stage. */
   private apiKeyFor(api: RestApi, scope: RequestScope): { id: string; value: string } | undefined {
     const value = scope.requestHeaders['x-api-key'];
-    const key = value === undefined ? undefined : this.apis.apiKeysByValue.get(value);
+    const key = value === undefined ? undefined : scope.apis.apiKeysByValue.get(value);
     if (!key?.enabled) {
       return undefined;
     }
-    const covered = this.apis.usagePlans.some(
+    const covered = scope.apis.usagePlans.some(
       (plan) =>
         plan.keyIds.has(key.id) &&
         plan.stages.some((stage) => stage.apiId === api.id && stage.stage === scope.stage),
@@ -368,7 +398,7 @@ class RestApiHandler {
     if (keyId === undefined) {
       return undefined;
     }
-    for (const plan of this.apis.usagePlans) {
+    for (const plan of scope.apis.usagePlans) {
       const stage = plan.stages.find((entry) => entry.apiId === api.id && entry.stage === scope.stage);
       if (!plan.keyIds.has(keyId) || !stage) {
         continue;

@@ -23,7 +23,8 @@ export interface WebSocketGatewayOptions {
 /** One open connection, as `GetConnection` describes it. */
 interface Connection {
   readonly connectionId: string;
-  readonly api: WebSocketApi;
+  /** The API as the gateway serves it now: a reload gives open connections the new routes. */
+  api: WebSocketApi;
   readonly stage: string;
   readonly socket: WebSocket;
   readonly connectedAt: number;
@@ -139,20 +140,40 @@ export function policyAllows(policy: unknown, methodArn: string): boolean {
 export class WebSocketGateway {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly connections = new Map<string, Connection>();
+  private apis: ReadonlyMap<string, WebSocketApi>;
 
-  constructor(private readonly options: WebSocketGatewayOptions) {}
+  constructor(private readonly options: WebSocketGatewayOptions) {
+    this.apis = options.apis;
+  }
+
+  /**
+   * Serves other APIs from now on (a stack update): open connections get their API's new routes; a connection
+   * whose API or stage is gone is closed with 1001 (going away), and its `$disconnect` runs on the old route.
+   */
+  reload(apis: ReadonlyMap<string, WebSocketApi>): void {
+    this.apis = apis;
+    for (const connection of this.connections.values()) {
+      const api = apis.get(connection.api.apiId);
+      if (api?.stages.has(connection.stage)) {
+        connection.api = api;
+      } else {
+        connection.disconnect = { statusCode: 1001, reason: 'Going away' };
+        connection.socket.close(1001, 'Going away');
+      }
+    }
+  }
 
   /** The API and stage a path names (`/{apiId}/{stage}...`), when it is one of the WebSocket APIs. */
   private scope(pathname: string): { api: WebSocketApi; stage: string; rest: string[] } | undefined {
     const [, apiId = '', stage = '', ...rest] = pathname.split('/');
-    const api = this.options.apis.get(apiId);
+    const api = this.apis.get(apiId);
     return api?.stages.has(stage) ? { api, stage, rest } : undefined;
   }
 
   /** Whether a path belongs to a WebSocket API (its handshake or its `@connections` API). */
   owns(pathname: string): boolean {
     const [, apiId = ''] = pathname.split('/');
-    return this.options.apis.has(apiId);
+    return this.apis.has(apiId);
   }
 
   /** Handles an HTTP upgrade to a WebSocket API's stage URL; false when the path is not one. */
@@ -240,7 +261,8 @@ export class WebSocketGateway {
     this.server.handleUpgrade(request, socket, head, (ws) => {
       const connection: Connection = {
         connectionId,
-        api,
+        // The API may have been reloaded while $connect ran.
+        api: this.apis.get(api.apiId) ?? api,
         stage,
         socket: ws,
         connectedAt,

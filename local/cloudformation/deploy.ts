@@ -1,27 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { type PseudoParameters, type ResolveContext, referencedResources, resolve } from './intrinsics.ts';
-import { generatedName } from './physical-ids.ts';
+import { referencedResources } from './intrinsics.ts';
+import { providerFailure, StackContext, type StackSettings } from './stack-context.ts';
 import { TemplateError } from './template-error.ts';
-import type { CfnResource, CfnTemplate, DeployedResource, DeployedStack, ResourceProvider } from './types.ts';
+import type { CfnResource, DeployedResource, DeployedStack } from './types.ts';
 
-/** A resource type the local cloud accepts without creating anything, and why that is safe. */
-export interface IgnoredType {
-  readonly type: string;
-  readonly reason: string;
-  /** The service and resource part of the ARN `Fn::GetAtt ... Arn` returns, e.g. `iam::role/`. */
-  readonly arnPrefix?: string;
-}
+export type { IgnoredType } from './ignored-types.ts';
 
-export interface DeployOptions {
-  readonly stackName: string;
-  readonly template: CfnTemplate;
-  readonly region: string;
-  readonly accountId: string;
-  /** Providers by resource type; a type with no provider and not ignored fails the deployment. */
-  readonly providers: Readonly<Record<string, ResourceProvider>>;
-  readonly ignoredTypes: readonly IgnoredType[];
-  /** Values for template parameters; the rest take their `Default`. */
-  readonly parameters?: Readonly<Record<string, unknown>>;
+export interface DeployOptions extends StackSettings {
   /** Called as each resource is created, for progress output. */
   readonly onResource?: (resource: DeployedResource) => void;
 }
@@ -31,115 +15,43 @@ export interface DeployOptions {
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html
  */
 export async function deployStack(options: DeployOptions): Promise<DeployedStack> {
-  const { template, stackName, region, accountId } = options;
-  const pseudo: PseudoParameters = {
-    'AWS::AccountId': accountId,
-    'AWS::Region': region,
-    'AWS::Partition': 'aws',
-    'AWS::URLSuffix': 'amazonaws.com',
-    'AWS::StackName': stackName,
-    'AWS::StackId': `arn:aws:cloudformation:${region}:${accountId}:stack/${stackName}/${randomUUID()}`,
-  };
-  const ignored = new Map(options.ignoredTypes.map((entry) => [entry.type, entry]));
+  const { stackName, region, accountId } = options;
   const deployed = new Map<string, DeployedResource>();
-  const conditionCache = new Map<string, boolean>();
-
-  const context: ResolveContext = {
-    pseudo,
-    parameters: parameterValues(template, options.parameters ?? {}),
-    mappings: template.Mappings ?? {},
-    ref: (logicalId) => deployedResource(logicalId).physicalId,
-    getAtt: (logicalId, attribute) => {
-      const resource = deployedResource(logicalId);
-      if (attribute in resource.attributes) {
-        return resource.attributes[attribute];
-      }
-      throw new TemplateError(
-        `Fn::GetAtt ${logicalId}.${attribute}: ${resource.type} has no such attribute here`,
-      );
-    },
-    condition: (name) => {
-      const cached = conditionCache.get(name);
-      if (cached !== undefined) {
-        return cached;
-      }
-      const definition = template.Conditions?.[name];
-      if (definition === undefined) {
-        throw new TemplateError(`Condition ${name} is not defined in Conditions`);
-      }
-      const holds = resolve(definition, context, `Conditions.${name}`) === true;
-      conditionCache.set(name, holds);
-      return holds;
-    },
-  };
-
-  function deployedResource(logicalId: string): DeployedResource {
-    const resource = deployed.get(logicalId);
-    if (!resource) {
-      const reason =
-        logicalId in template.Resources ? 'is not created (its Condition is false)' : 'does not exist';
-      throw new TemplateError(`Resource ${logicalId} ${reason}`);
-    }
-    return resource;
-  }
-
-  const included = Object.entries(template.Resources).filter(
-    ([, resource]) => resource.Condition === undefined || context.condition(resource.Condition),
-  );
-  for (const [logicalId, resource] of deploymentOrder(new Map(included))) {
-    const properties = (resolve(resource.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ??
-      {}) as Record<string, unknown>;
-    const ignoredType = ignored.get(resource.Type);
+  const stack = new StackContext(options, deployed);
+  for (const [logicalId, resource] of deploymentOrder(stack.includedResources())) {
+    const properties = stack.properties(logicalId, resource);
+    const provider = stack.provider(logicalId, resource.Type);
     let created: DeployedResource;
-    if (ignoredType) {
-      created = ignoredResource(logicalId, resource.Type, properties, ignoredType, pseudo);
-    } else {
-      const provider = options.providers[resource.Type];
-      if (!provider) {
-        throw new TemplateError(
-          `Resource ${logicalId}: the local cloud does not support ${resource.Type} (add a provider or an ignore entry)`,
-        );
-      }
-      try {
-        const result = await provider.create({
-          logicalId,
-          type: resource.Type,
-          properties,
-          stackName,
-          region,
-          accountId,
-        });
-        created = {
-          logicalId,
-          type: resource.Type,
-          physicalId: result.physicalId,
-          properties,
-          attributes: result.attributes ?? {},
-        };
-      } catch (error) {
-        if (error instanceof TemplateError) {
-          throw error;
-        }
-        const message = error instanceof Error ? error.message : String(error);
-        throw new TemplateError(`Resource ${logicalId} (${resource.Type}) failed to create: ${message}`, {
-          cause: error,
-        });
-      }
+    try {
+      const result = await provider.create({
+        logicalId,
+        type: resource.Type,
+        properties,
+        stackName,
+        region,
+        accountId,
+      });
+      created = {
+        logicalId,
+        type: resource.Type,
+        physicalId: result.physicalId,
+        properties,
+        attributes: result.attributes ?? {},
+      };
+    } catch (error) {
+      throw providerFailure(logicalId, resource.Type, 'create', error);
     }
     deployed.set(logicalId, created);
     options.onResource?.(created);
   }
-
-  const outputs: Record<string, string> = {};
-  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
-    if (output.Condition !== undefined && !context.condition(output.Condition)) {
-      continue;
-    }
-    const value = resolve(output.Value, context, `Outputs.${name}.Value`);
-    outputs[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-
-  return { stackName, region, accountId, resources: deployed, outputs };
+  return {
+    stackName,
+    stackId: stack.stackId,
+    region,
+    accountId,
+    resources: deployed,
+    outputs: stack.outputs(),
+  };
 }
 
 /** Resources ordered so each comes after what it references or names in DependsOn; template order otherwise. */
@@ -174,43 +86,4 @@ export function deploymentOrder(resources: ReadonlyMap<string, CfnResource>): Ar
     done.add(ready[0]);
   }
   return ordered;
-}
-
-function parameterValues(
-  template: CfnTemplate,
-  given: Readonly<Record<string, unknown>>,
-): Readonly<Record<string, unknown>> {
-  const values: Record<string, unknown> = {};
-  for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
-    const value = given[name] ?? parameter.Default;
-    if (value === undefined) {
-      throw new TemplateError(`Parameter ${name} has no value and no Default`);
-    }
-    values[name] = value;
-  }
-  return values;
-}
-
-function ignoredResource(
-  logicalId: string,
-  type: string,
-  properties: Record<string, unknown>,
-  ignoredType: IgnoredType,
-  pseudo: PseudoParameters,
-): DeployedResource {
-  const physicalId = generatedName(pseudo['AWS::StackName'], logicalId, 64);
-  const [service, resourcePrefix] = (
-    ignoredType.arnPrefix ?? `${type.split('::')[1]?.toLowerCase()}::`
-  ).split('::');
-  // IAM ARNs carry no region; every other service's does.
-  const region = service === 'iam' ? '' : pseudo['AWS::Region'];
-  return {
-    logicalId,
-    type,
-    physicalId,
-    properties,
-    attributes: {
-      Arn: `arn:aws:${service}:${region}:${pseudo['AWS::AccountId']}:${resourcePrefix}${physicalId}`,
-    },
-  };
 }

@@ -17,10 +17,17 @@ export function shortId(seed: string, length = 10): string {
 
 /**
  * The name CloudFormation generates for a resource with no explicit name: `{stack}-{logicalId}-{suffix}`,
- * truncated to the service's limit. The suffix is derived, not random, so names are stable across boots.
+ * truncated to the service's limit. The suffix is derived, not random, so names are stable across boots;
+ * a replacement (`replaces`: the physical id it replaces) gets another suffix, as CloudFormation gives it a new name.
  */
-export function generatedName(stackName: string, logicalId: string, maxLength: number): string {
-  const suffix = shortId(`${stackName}/${logicalId}`, 12).toUpperCase();
+export function generatedName(
+  stackName: string,
+  logicalId: string,
+  maxLength: number,
+  replaces?: string,
+): string {
+  const seed = replaces === undefined ? `${stackName}/${logicalId}` : `${stackName}/${logicalId}/${replaces}`;
+  const suffix = shortId(seed, 12).toUpperCase();
   const head = `${stackName}-${logicalId}`.slice(0, Math.max(1, maxLength - suffix.length - 1));
   return `${head}-${suffix}`;
 }

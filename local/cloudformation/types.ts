@@ -44,6 +44,8 @@ export interface DeployedResource {
 /** The result of deploying one template: resources by logical id, and resolved outputs. */
 export interface DeployedStack {
   readonly stackName: string;
+  /** `AWS::StackId`; kept across updates, so that values built from it resolve the same. */
+  readonly stackId?: string;
   readonly region: string;
   readonly accountId: string;
   readonly resources: ReadonlyMap<string, DeployedResource>;
@@ -59,6 +61,32 @@ export interface CreateRequest {
   readonly stackName: string;
   readonly region: string;
   readonly accountId: string;
+  /**
+   * The physical id of the resource this one replaces, when an update requires replacement: a name the provider
+   * generates must then differ from it, since the old resource lives until the update's cleanup.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html
+   */
+  readonly replaces?: string;
+}
+
+/** Everything a provider needs to update one resource in place (same logical id, no replacement). */
+export interface UpdateRequest extends CreateRequest {
+  readonly physicalId: string;
+  /** The properties the resource was created or last updated with, resolved. */
+  readonly oldProperties: Readonly<Record<string, unknown>>;
+  readonly oldAttributes: Readonly<Record<string, unknown>>;
+}
+
+/** Everything a provider needs to delete one resource. */
+export interface DeleteRequest {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId: string;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly stackName: string;
+  readonly region: string;
+  readonly accountId: string;
 }
 
 export interface CreatedResource {
@@ -66,9 +94,17 @@ export interface CreatedResource {
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
-/** Creates one CloudFormation resource type on the local cloud. */
+/** Creates, updates and deletes one CloudFormation resource type on the local cloud. */
 export interface ResourceProvider {
   create(request: CreateRequest): Promise<CreatedResource>;
+  /**
+   * Applies changed properties to the running resource. Returning another physical id than `request.physicalId`
+   * means the resource was replaced (as a custom resource may answer): the old one is deleted in the cleanup.
+   * Properties whose change requires replacement never reach here: the resource is created anew instead.
+   */
+  update?(request: UpdateRequest): Promise<CreatedResource>;
+  /** Deletes the resource and what it holds (a table's items, a queue's messages). */
+  delete?(request: DeleteRequest): Promise<void>;
 }
 
 /** Lists the resources of one type, in template order. */

@@ -3,13 +3,24 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 import { DynamoDbStreamShardReader, tableStreamOf } from '../dynamodb/dynamodb-stream-shard-reader.ts';
 import { KinesisShardReader } from '../kinesis/kinesis-shard-reader.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 import { localQueueUrl } from '../sqs/queue-provider.ts';
-import { SqsEventSource } from './sqs-event-source.ts';
-import { type ShardReader, type StartPosition, StreamEventSource } from './stream-event-source.ts';
+import { SqsEventSource, type SqsEventSourceSettings } from './sqs-event-source.ts';
+import {
+  type ShardReader,
+  type StartPosition,
+  StreamEventSource,
+  type StreamEventSourceSettings,
+} from './stream-event-source.ts';
 
 /** Concurrent batches per SQS mapping without `ScalingConfig`: a laptop-sized stand-in for Lambda's scaling. */
 const DEFAULT_SQS_CONCURRENCY = 2;
@@ -30,95 +41,161 @@ export interface EventSourceMappingProviderOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A mapping's event source, checked and ready to start: an SQS queue's, or a Kinesis or DynamoDB stream's. */
+type SourcePlan =
+  | { readonly kind: 'sqs'; readonly settings: SqsEventSourceSettings }
+  | { readonly kind: 'stream'; readonly settings: StreamEventSourceSettings; readonly reader: ShardReader };
+
+/** A running event source. */
+type RunningSource =
+  | { readonly kind: 'sqs'; readonly source: SqsEventSource }
+  | { readonly kind: 'stream'; readonly source: StreamEventSource };
+
 /**
  * Creates `AWS::Lambda::EventSourceMapping` resources for SQS queues, Kinesis streams and DynamoDB streams (on
  * DynamoDB Local). Settings are checked as the Lambda API checks them; FilterCriteria and tumbling windows are
- * refused. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+ * refused. An update applies new settings to the running poller, which keeps its place in the queue or stream
+ * (`Enabled: false` stops it; enabling again starts from the starting position, the checkpoints being gone);
+ * a delete stops it. https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
  */
 export function eventSourceMappingProvider(options: EventSourceMappingProviderOptions): ResourceProvider {
+  const running = new Map<string, RunningSource>();
+  const startSource = async (uuid: string, plan: SourcePlan): Promise<void> => {
+    const source =
+      plan.kind === 'sqs'
+        ? startSqsSource(plan.settings, options)
+        : await startStreamSource(plan.settings, plan.reader, options);
+    running.set(uuid, source);
+    options.onStarted(source.source);
+  };
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
-      const p = request.properties;
-      const where = `Resource ${request.logicalId}`;
-      const sourceArn = String(p.EventSourceArn ?? '');
-      const [, , service, region = request.region, accountId = request.accountId, name = ''] =
-        sourceArn.split(':');
-      if (service === 'kinesis') {
-        if (!options.kinesis) {
-          throw new TemplateError(`${where}: the stream ${sourceArn} is not on the local cloud`);
-        }
-        const settings = checkedStreamSettings(p, where, KINESIS_STARTING_POSITIONS, 'a Kinesis stream');
-        // The role ARN is not known here; the event names one of the function's shape.
-        const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${String(p.FunctionName).split(':').pop()}`;
-        const reader = new KinesisShardReader(options.kinesis, sourceArn, request.region, invokeIdentityArn);
-        return createStreamSource(request, options, where, settings, reader);
-      }
-      if (service === 'dynamodb') {
-        if (!options.dynamoDbStreams || !tableStreamOf(sourceArn)) {
-          throw new TemplateError(`${where}: ${sourceArn} is not the stream of a table on the local cloud`);
-        }
-        const settings = checkedStreamSettings(p, where, DYNAMODB_STARTING_POSITIONS, 'a DynamoDB stream');
-        const reader = new DynamoDbStreamShardReader(options.dynamoDbStreams, sourceArn, request.region);
-        return createStreamSource(request, options, where, settings, reader);
-      }
-      if (service !== 'sqs') {
-        throw new TemplateError(
-          `${where}: event sources from ${service ?? sourceArn} are not supported by the local cloud yet`,
-        );
-      }
-      if (!options.sqs) {
-        throw new TemplateError(`${where}: the queue ${sourceArn} is not on the local cloud`);
-      }
-      if (p.FilterCriteria !== undefined) {
-        throw new TemplateError(`${where}: FilterCriteria is not supported by the local cloud yet`);
-      }
-      const fifo = name.endsWith('.fifo');
-      const batchSize = Number(p.BatchSize ?? 10);
-      const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > (fifo ? 10 : 10_000)) {
-        throw new TemplateError(
-          `${where}: BatchSize ${batchSize} is out of range for ${fifo ? 'a FIFO' : 'a standard'} queue`,
-        );
-      }
-      if (!Number.isInteger(window) || window < 0 || window > 300) {
-        throw new TemplateError(`${where}: MaximumBatchingWindowInSeconds ${window} is not within 0-300`);
-      }
-      if (batchSize > 10 && window < 1) {
-        throw new TemplateError(
-          `${where}: a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1`,
-        );
-      }
-      const functionName = String(p.FunctionName);
-      const functionArn = functionArnOf(functionName, request);
+      const plan = sourcePlan(request, options);
       const uuid = randomUUID();
-      if (p.Enabled !== false && p.Enabled !== 'false') {
-        const source = new SqsEventSource(
-          {
-            queueUrl: localQueueUrl(options.sqs.endpoint, accountId, name),
-            queueArn: sourceArn,
-            region,
-            functionArn,
-            batchSize,
-            maximumBatchingWindowSeconds: window,
-            reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
-              'ReportBatchItemFailures',
-            ),
-            maximumConcurrency: Number(
-              (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
-                DEFAULT_SQS_CONCURRENCY,
-            ),
-            fifo,
-          },
-          options.sqs.client,
-          options.invoker,
-          options.log,
-        );
-        source.start();
-        options.onStarted(source);
+      if (isEnabled(request.properties)) {
+        await startSource(uuid, plan);
       }
       return mappingCreated(request, uuid);
     },
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      const plan = sourcePlan(request, options);
+      const uuid = request.physicalId;
+      const current = running.get(uuid);
+      if (!isEnabled(request.properties)) {
+        running.delete(uuid);
+        await current?.source.stop();
+      } else if (!current) {
+        await startSource(uuid, plan);
+      } else if (current.kind === 'sqs' && plan.kind === 'sqs') {
+        current.source.reconfigure(plan.settings);
+      } else if (current.kind === 'stream' && plan.kind === 'stream') {
+        current.source.reconfigure(plan.settings);
+      }
+      return { physicalId: uuid, attributes: request.oldAttributes };
+    },
+    async delete(request: DeleteRequest): Promise<void> {
+      const current = running.get(request.physicalId);
+      running.delete(request.physicalId);
+      await current?.source.stop();
+    },
   };
+}
+
+function isEnabled(properties: Readonly<Record<string, unknown>>): boolean {
+  return properties.Enabled !== false && properties.Enabled !== 'false';
+}
+
+/** The event source a mapping describes, its settings checked; fails with the logical id for what is not run. */
+function sourcePlan(request: CreateRequest, options: EventSourceMappingProviderOptions): SourcePlan {
+  const p = request.properties;
+  const where = `Resource ${request.logicalId}`;
+  const sourceArn = String(p.EventSourceArn ?? '');
+  const [, , service, region = request.region, accountId = request.accountId, name = ''] =
+    sourceArn.split(':');
+  if (service === 'kinesis') {
+    if (!options.kinesis) {
+      throw new TemplateError(`${where}: the stream ${sourceArn} is not on the local cloud`);
+    }
+    const settings = checkedStreamSettings(p, where, KINESIS_STARTING_POSITIONS, 'a Kinesis stream');
+    // The role ARN is not known here; the event names one of the function's shape.
+    const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${String(p.FunctionName).split(':').pop()}`;
+    const reader = new KinesisShardReader(options.kinesis, sourceArn, request.region, invokeIdentityArn);
+    return { kind: 'stream', settings: streamSourceSettings(request, options, where, settings), reader };
+  }
+  if (service === 'dynamodb') {
+    if (!options.dynamoDbStreams || !tableStreamOf(sourceArn)) {
+      throw new TemplateError(`${where}: ${sourceArn} is not the stream of a table on the local cloud`);
+    }
+    const settings = checkedStreamSettings(p, where, DYNAMODB_STARTING_POSITIONS, 'a DynamoDB stream');
+    const reader = new DynamoDbStreamShardReader(options.dynamoDbStreams, sourceArn, request.region);
+    return { kind: 'stream', settings: streamSourceSettings(request, options, where, settings), reader };
+  }
+  if (service !== 'sqs') {
+    throw new TemplateError(
+      `${where}: event sources from ${service ?? sourceArn} are not supported by the local cloud yet`,
+    );
+  }
+  if (!options.sqs) {
+    throw new TemplateError(`${where}: the queue ${sourceArn} is not on the local cloud`);
+  }
+  if (p.FilterCriteria !== undefined) {
+    throw new TemplateError(`${where}: FilterCriteria is not supported by the local cloud yet`);
+  }
+  const fifo = name.endsWith('.fifo');
+  const batchSize = Number(p.BatchSize ?? 10);
+  const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > (fifo ? 10 : 10_000)) {
+    throw new TemplateError(
+      `${where}: BatchSize ${batchSize} is out of range for ${fifo ? 'a FIFO' : 'a standard'} queue`,
+    );
+  }
+  if (!Number.isInteger(window) || window < 0 || window > 300) {
+    throw new TemplateError(`${where}: MaximumBatchingWindowInSeconds ${window} is not within 0-300`);
+  }
+  if (batchSize > 10 && window < 1) {
+    throw new TemplateError(
+      `${where}: a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1`,
+    );
+  }
+  return {
+    kind: 'sqs',
+    settings: {
+      queueUrl: localQueueUrl(options.sqs.endpoint, accountId, name),
+      queueArn: sourceArn,
+      region,
+      functionArn: functionArnOf(String(p.FunctionName), request),
+      batchSize,
+      maximumBatchingWindowSeconds: window,
+      reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
+        'ReportBatchItemFailures',
+      ),
+      maximumConcurrency: Number(
+        (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
+          DEFAULT_SQS_CONCURRENCY,
+      ),
+      fifo,
+    },
+  };
+}
+
+function startSqsSource(
+  settings: SqsEventSourceSettings,
+  options: EventSourceMappingProviderOptions,
+): RunningSource {
+  const sqs = options.sqs as NonNullable<EventSourceMappingProviderOptions['sqs']>;
+  const source = new SqsEventSource(settings, sqs.client, options.invoker, options.log);
+  source.start();
+  return { kind: 'sqs', source };
+}
+
+async function startStreamSource(
+  settings: StreamEventSourceSettings,
+  reader: ShardReader,
+  options: EventSourceMappingProviderOptions,
+): Promise<RunningSource> {
+  const source = new StreamEventSource(settings, reader, options.invoker, options.log);
+  await source.start();
+  return { kind: 'stream', source };
 }
 
 /** Stream event source settings, checked against Lambda's documented ranges. */
@@ -184,16 +261,14 @@ function checkedStreamSettings(
   return { batchSize, window, retries, age, startingPosition };
 }
 
-/** A Kinesis or DynamoDB Streams event source: the settings are the same, only the reader differs. */
-async function createStreamSource(
+/** A Kinesis or DynamoDB Streams event source's settings: the same for both, only the reader differs. */
+function streamSourceSettings(
   request: CreateRequest,
   options: EventSourceMappingProviderOptions,
   where: string,
   settings: StreamSettings,
-  reader: ShardReader,
-): Promise<CreatedResource> {
+): StreamEventSourceSettings {
   const p = request.properties;
-  const functionArn = functionArnOf(String(p.FunctionName), request);
   const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
     ?.Destination;
   let onFailure: ((record: object) => Promise<void>) | undefined;
@@ -212,31 +287,20 @@ async function createStreamSource(
       );
     };
   }
-  const uuid = randomUUID();
-  if (p.Enabled !== false && p.Enabled !== 'false') {
-    const source = new StreamEventSource(
-      {
-        functionArn,
-        batchSize: settings.batchSize,
-        maximumBatchingWindowSeconds: settings.window,
-        startingPosition: settings.startingPosition,
-        bisectBatchOnFunctionError:
-          p.BisectBatchOnFunctionError === true || p.BisectBatchOnFunctionError === 'true',
-        maximumRetryAttempts: settings.retries,
-        maximumRecordAgeSeconds: settings.age,
-        reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
-          'ReportBatchItemFailures',
-        ),
-        onFailure,
-      },
-      reader,
-      options.invoker,
-      options.log,
-    );
-    await source.start();
-    options.onStarted(source);
-  }
-  return mappingCreated(request, uuid);
+  return {
+    functionArn: functionArnOf(String(p.FunctionName), request),
+    batchSize: settings.batchSize,
+    maximumBatchingWindowSeconds: settings.window,
+    startingPosition: settings.startingPosition,
+    bisectBatchOnFunctionError:
+      p.BisectBatchOnFunctionError === true || p.BisectBatchOnFunctionError === 'true',
+    maximumRetryAttempts: settings.retries,
+    maximumRecordAgeSeconds: settings.age,
+    reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
+      'ReportBatchItemFailures',
+    ),
+    onFailure,
+  };
 }
 
 /** A function's ARN from `FunctionName`, which may be a name or an ARN. */

@@ -43,9 +43,11 @@ const LONG_POLL_SECONDS = 20;
 export class SqsEventSource {
   private readonly abort = new AbortController();
   private readonly pollers: Array<Promise<void>> = [];
+  /** The indexes of the pollers running: one per concurrent batch. */
+  private readonly polling = new Set<number>();
 
   constructor(
-    private readonly settings: SqsEventSourceSettings,
+    private settings: SqsEventSourceSettings,
     private readonly sqs: SQSClient,
     private readonly invoker: FunctionInvoker,
     private readonly log: (line: string) => void = () => {},
@@ -54,7 +56,26 @@ export class SqsEventSource {
   /** Starts the pollers. */
   start(): void {
     for (let index = 0; index < this.settings.maximumConcurrency; index++) {
-      this.pollers.push(this.poll());
+      if (!this.polling.has(index)) {
+        this.polling.add(index);
+        this.pollers.push(this.poll(index).finally(() => this.polling.delete(index)));
+      }
+    }
+  }
+
+  /**
+   * Applies new settings to the running mapping, as UpdateEventSourceMapping does: each poller reads them for its
+   * next batch (a batch in flight finishes as it started), pollers past a lower concurrency stop after their
+   * batch, and more start for a higher one. The queue stays, so no message is lost or received twice.
+   * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
+   */
+  reconfigure(settings: SqsEventSourceSettings): void {
+    if (settings.queueUrl !== this.settings.queueUrl) {
+      throw new Error('an SQS event source cannot change its queue: create another mapping');
+    }
+    this.settings = settings;
+    if (!this.abort.signal.aborted) {
+      this.start();
     }
   }
 
@@ -64,8 +85,8 @@ export class SqsEventSource {
     await Promise.allSettled(this.pollers);
   }
 
-  private async poll(): Promise<void> {
-    while (!this.abort.signal.aborted) {
+  private async poll(index: number): Promise<void> {
+    while (!this.abort.signal.aborted && index < this.settings.maximumConcurrency) {
       try {
         const batch = await this.gatherBatch();
         for (const part of splitToPayloadLimit(batch.map((message) => this.record(message)))) {

@@ -86,7 +86,7 @@ export class StreamEventSource {
   private discovery: Promise<void> | undefined;
 
   constructor(
-    private readonly settings: StreamEventSourceSettings,
+    private settings: StreamEventSourceSettings,
     private readonly reader: ShardReader,
     private readonly invoker: FunctionInvoker,
     private readonly log: (line: string) => void = () => {},
@@ -96,6 +96,16 @@ export class StreamEventSource {
   async start(): Promise<void> {
     await this.discoverShards();
     this.discovery = this.discoverPeriodically();
+  }
+
+  /**
+   * Applies new settings to the running mapping, as UpdateEventSourceMapping does: every shard reader keeps its
+   * checkpoint and reads its next batch with them; a batch in flight finishes as it started. (The starting
+   * position cannot change: CloudFormation replaces a mapping for that.)
+   * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateEventSourceMapping.html
+   */
+  reconfigure(settings: StreamEventSourceSettings): void {
+    this.settings = { ...settings, startingPosition: this.settings.startingPosition };
   }
 
   async stop(): Promise<void> {

@@ -1,28 +1,99 @@
 import {
   CreateStreamCommand,
+  DecreaseStreamRetentionPeriodCommand,
+  DeleteStreamCommand,
   DescribeStreamSummaryCommand,
   IncreaseStreamRetentionPeriodCommand,
   type KinesisClient,
+  ResourceNotFoundException,
+  UpdateShardCountCommand,
+  UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 
 /** Shards of an on-demand stream when created: AWS starts on-demand streams at 4 shards. */
 const ON_DEMAND_INITIAL_SHARDS = 4;
 const ACTIVE_TIMEOUT_MS = 30_000;
 
+/** A stream's capacity settings, from its properties, with CloudFormation's defaults. */
+function capacityOf(p: Readonly<Record<string, unknown>>): {
+  onDemand: boolean;
+  shards: number;
+  retentionHours: number;
+} {
+  const onDemand = (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND';
+  return {
+    onDemand,
+    shards: Number(p.ShardCount ?? 1),
+    retentionHours: Number(p.RetentionPeriodHours ?? 24),
+  };
+}
+
 /**
  * Creates `AWS::Kinesis::Stream` on kinesis-mock and waits until it is ACTIVE (creation is asynchronous there
- * as on AWS). Ref = stream name; Arn attribute. Encryption has no local effect.
+ * as on AWS). Ref = stream name; Arn attribute. Encryption has no local effect. An update changes the mode, the
+ * shard count (UpdateShardCount, uniform scaling: records stay, in closed parent shards) and the retention; a
+ * delete deletes the stream and its records, waiting until it is gone so that its name can be used again.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesis-stream.html
  */
 export function streamProvider(client: KinesisClient): ResourceProvider {
   return {
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      const streamName = request.physicalId;
+      const streamArn = String(request.oldAttributes.Arn);
+      const before = capacityOf(request.oldProperties);
+      const after = capacityOf(request.properties);
+      if (after.onDemand !== before.onDemand) {
+        await client.send(
+          new UpdateStreamModeCommand({
+            StreamARN: streamArn,
+            StreamModeDetails: { StreamMode: after.onDemand ? 'ON_DEMAND' : 'PROVISIONED' },
+          }),
+        );
+        await waitUntilActive(client, streamName);
+      }
+      if (!after.onDemand && after.shards !== before.shards) {
+        await client.send(
+          new UpdateShardCountCommand({
+            StreamName: streamName,
+            TargetShardCount: after.shards,
+            ScalingType: 'UNIFORM_SCALING',
+          }),
+        );
+        await waitUntilActive(client, streamName);
+      }
+      if (after.retentionHours !== before.retentionHours) {
+        const Command =
+          after.retentionHours > before.retentionHours
+            ? IncreaseStreamRetentionPeriodCommand
+            : DecreaseStreamRetentionPeriodCommand;
+        await client.send(
+          new Command({ StreamName: streamName, RetentionPeriodHours: after.retentionHours }),
+        );
+        await waitUntilActive(client, streamName);
+      }
+      return { physicalId: streamName, attributes: request.oldAttributes };
+    },
+    async delete(request: DeleteRequest): Promise<void> {
+      await client.send(
+        new DeleteStreamCommand({ StreamName: request.physicalId, EnforceConsumerDeletion: true }),
+      );
+      await waitUntilGone(client, request.physicalId);
+    },
     async create(request: CreateRequest): Promise<CreatedResource> {
       const p = request.properties;
       // Generated stream names are at most 128 characters.
       const streamName =
-        typeof p.Name === 'string' ? p.Name : generatedName(request.stackName, request.logicalId, 128);
+        typeof p.Name === 'string'
+          ? p.Name
+          : generatedName(request.stackName, request.logicalId, 128, request.replaces);
       const onDemand =
         (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND';
       await client.send(
@@ -48,6 +119,25 @@ export function streamProvider(client: KinesisClient): ResourceProvider {
       };
     },
   };
+}
+
+/** kinesis-mock deletes a stream asynchronously, as Kinesis does (DELETING, then gone). */
+async function waitUntilGone(client: KinesisClient, streamName: string): Promise<void> {
+  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        return;
+      }
+      throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`stream ${streamName} was still there ${ACTIVE_TIMEOUT_MS} ms after DeleteStream`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function waitUntilActive(client: KinesisClient, streamName: string): Promise<void> {

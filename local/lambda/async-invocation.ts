@@ -143,6 +143,15 @@ export class AsyncInvocationQueue implements AsyncInvoker {
     this.arnsByName.set(functionName, functionArn);
   }
 
+  /**
+   * Forgets a function and its settings, as DeleteFunction does: later events for it are refused; events already
+   * queued fail their next attempt as for a function that does not exist.
+   */
+  unregister(functionName: string): void {
+    this.arnsByName.delete(functionName);
+    this.configs.delete(functionName);
+  }
+
   /** Sets a function's settings, replacing earlier ones, as `PutFunctionEventInvokeConfig` does. */
   configure(functionName: string, config: Partial<AsyncInvokeConfig>): void {
     this.configs.set(functionName, { ...DEFAULT_ASYNC_INVOKE_CONFIG, ...config });

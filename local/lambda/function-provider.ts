@@ -3,7 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generatedName } from '../cloudformation/physical-ids.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 import type { FunctionConfig } from './types.ts';
 
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
@@ -20,9 +26,18 @@ interface FunctionProperties {
   readonly LoggingConfig?: { readonly LogGroup?: string };
 }
 
+/** Where functions run: the Lambda host (and the asynchronous invocation queue beside it). */
+export interface FunctionHost {
+  register(config: FunctionConfig): void;
+  /** Gives a registered function a new configuration and code (see `LambdaHost.update`). */
+  update?(config: FunctionConfig): void;
+  /** Removes a function (see `LambdaHost.unregister`). */
+  unregister?(functionName: string): void;
+}
+
 export interface FunctionProviderOptions {
   /** Where functions are registered to run. */
-  readonly host: { register(config: FunctionConfig): void };
+  readonly host: FunctionHost;
   /** Staged asset folders by the S3 object key the template names. */
   readonly assetsByObjectKey: ReadonlyMap<string, string>;
   /** Where inline (`ZipFile`) code is written. */
@@ -63,48 +78,84 @@ export function customResourceHandlers(
   return new Set([...handlers].filter((logicalId) => !otherUses.has(logicalId)));
 }
 
-/** Creates `AWS::Lambda::Function` resources on the local Lambda host. Ref = function name; Arn attribute. */
+/**
+ * Creates `AWS::Lambda::Function` resources on the local Lambda host. Ref = function name; Arn attribute. An update
+ * gives the function its new configuration and code, as UpdateFunctionConfiguration and UpdateFunctionCode do;
+ * a delete removes it. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html
+ */
 export function functionProvider(options: FunctionProviderOptions): ResourceProvider {
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
-      const properties = request.properties as unknown as FunctionProperties;
-      const where = `Resource ${request.logicalId}`;
-      // Generated function names are at most 64 characters.
-      const functionName = properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64);
-      const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
-      if (options.standIns?.has(request.logicalId)) {
-        return { physicalId: functionName, attributes: { Arn: functionArn } };
+      const { functionName, functionArn } = functionIdentity(request);
+      if (!options.standIns?.has(request.logicalId)) {
+        options.host.register(await functionConfig(request, functionName, functionArn, options));
       }
-      if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
-        throw new TemplateError(
-          `${where}: container image functions need Docker; the local cloud runs zip functions`,
-        );
-      }
-      const runtime = properties.Runtime ?? '';
-      if (!runtime.startsWith('nodejs')) {
-        throw new TemplateError(
-          `${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
-        );
-      }
-      const environment: Record<string, string> = {};
-      for (const [name, value] of Object.entries(properties.Environment?.Variables ?? {})) {
-        environment[name] = options.rewriteEndpoints(String(value));
-      }
-      options.host.register({
-        functionName,
-        functionArn,
-        handler: properties.Handler ?? 'index.handler',
-        codeDirectory: await codeDirectory(properties, functionName, options, where),
-        runtime,
-        // Lambda's defaults: 3 seconds and 128 MB.
-        timeoutSeconds: properties.Timeout ?? 3,
-        memorySizeMb: properties.MemorySize ?? 128,
-        environment,
-        reservedConcurrency: properties.ReservedConcurrentExecutions,
-        logGroupName: properties.LoggingConfig?.LogGroup,
-      });
       return { physicalId: functionName, attributes: { Arn: functionArn } };
     },
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${request.physicalId}`;
+      if (!options.standIns?.has(request.logicalId)) {
+        const config = await functionConfig(request, request.physicalId, functionArn, options);
+        if (!options.host.update) {
+          throw new TemplateError(`Resource ${request.logicalId}: this Lambda host cannot update functions`);
+        }
+        options.host.update(config);
+      }
+      return { physicalId: request.physicalId, attributes: { Arn: functionArn } };
+    },
+    async delete(request: DeleteRequest): Promise<void> {
+      options.host.unregister?.(request.physicalId);
+    },
+  };
+}
+
+/** The function's name (the template's, else a generated one of at most 64 characters) and ARN. */
+function functionIdentity(request: CreateRequest): { functionName: string; functionArn: string } {
+  const properties = request.properties as unknown as FunctionProperties;
+  const functionName =
+    properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64, request.replaces);
+  return {
+    functionName,
+    functionArn: `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`,
+  };
+}
+
+/** How the host runs the function the request describes; fails for what the local cloud cannot run. */
+async function functionConfig(
+  request: CreateRequest,
+  functionName: string,
+  functionArn: string,
+  options: FunctionProviderOptions,
+): Promise<FunctionConfig> {
+  const properties = request.properties as unknown as FunctionProperties;
+  const where = `Resource ${request.logicalId}`;
+  if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
+    throw new TemplateError(
+      `${where}: container image functions need Docker; the local cloud runs zip functions`,
+    );
+  }
+  const runtime = properties.Runtime ?? '';
+  if (!runtime.startsWith('nodejs')) {
+    throw new TemplateError(
+      `${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
+    );
+  }
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(properties.Environment?.Variables ?? {})) {
+    environment[name] = options.rewriteEndpoints(String(value));
+  }
+  return {
+    functionName,
+    functionArn,
+    handler: properties.Handler ?? 'index.handler',
+    codeDirectory: await codeDirectory(properties, functionName, options, where),
+    runtime,
+    // Lambda's defaults: 3 seconds and 128 MB.
+    timeoutSeconds: properties.Timeout ?? 3,
+    memorySizeMb: properties.MemorySize ?? 128,
+    environment,
+    reservedConcurrency: properties.ReservedConcurrentExecutions,
+    logGroupName: properties.LoggingConfig?.LogGroup,
   };
 }
 

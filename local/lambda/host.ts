@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutionEnvironment, type InitResult, type InvocationResult } from './execution-environment.ts';
-import type { FaultDecision, FaultInjector, FaultPoint } from './fault-injection.ts';
+import type { FaultDecision, FaultInjector } from './fault-injection.ts';
+import {
+  closedOutcome,
+  endingOf,
+  functionError,
+  injectedError,
+  notFound,
+  reportLine,
+  runtimeExit,
+  sandboxTimeout,
+} from './invocation-outcomes.ts';
 import {
   checkEnvironment,
   executionEnvironmentVariables,
@@ -9,23 +19,18 @@ import {
   nodeOptionsToExecArgv,
 } from './runtime-environment.ts';
 import type { FunctionConfig, FunctionInvoker, InvokeOutcome } from './types.ts';
+
+export { MAX_SYNC_RESPONSE_BYTES } from './invocation-outcomes.ts';
+
 import type { InvokeMessage, RuntimeErrorPayload } from './worker-protocol.ts';
 
 /** Synchronous invocation request payload limit: 6 MB. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
 
-/**
- * Synchronous response payload limit. Lambda's own check lets 100 bytes more through than the quota page's 6 MB,
- * as its error message says: "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
- */
-export const MAX_SYNC_RESPONSE_BYTES = 6_291_556;
-
 /** The init phase's own limit; past it Lambda retries init within the invocation's timeout. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html */
 const INIT_PHASE_LIMIT_MS = 10_000;
 
 const DEFAULT_MAX_CONCURRENCY_PER_FUNCTION = 10;
-const BYTES_PER_MB = 1_048_576;
 
 export interface LambdaHostOptions {
   /** Added to every function's environment: emulator endpoints (`AWS_ENDPOINT_URL_<SERVICE>`) and credentials. */
@@ -45,7 +50,13 @@ export interface LambdaHostOptions {
 
 /** A function's execution environments and the invocations waiting for one. */
 interface FunctionPool {
-  readonly config: FunctionConfig;
+  /** The configuration new execution environments start with. */
+  config: FunctionConfig;
+  /**
+   * Counts the function's updates: an environment started before the last one runs the invocation it has, then
+   * stops instead of going back to `idle`.
+   */
+  generation: number;
   /** Warm environments, most recently used last. */
   readonly idle: ExecutionEnvironment[];
   /** Invocations in progress, cold starts included: the function's concurrency. */
@@ -56,23 +67,14 @@ interface FunctionPool {
   execArgv: readonly string[];
 }
 
-/** How one invocation ended, for the caller and for the REPORT line. */
-interface Ending {
-  readonly outcome: InvokeOutcome;
-  /** REPORT's `Status: ...` suffix, when not a success. */
-  readonly status?: string;
-  /** Lines Lambda logs before END for this kind of ending. */
-  readonly platformLines?: readonly string[];
-}
-
 /**
  * Runs Lambda functions locally: each execution environment a worker thread with its own `process.env`, one
  * invocation at a time, reused while warm, replaced after a timeout or a crash, with Lambda's limits.
  */
 export class LambdaHost implements FunctionInvoker {
   private readonly functions = new Map<string, FunctionPool>();
-  /** Every environment not yet stopped, busy or idle. */
-  private readonly environments = new Set<ExecutionEnvironment>();
+  /** Every environment not yet exited, busy, idle or stopping, and the function it runs. */
+  private readonly environments = new Map<ExecutionEnvironment, string>();
   private closing: Promise<void> | undefined;
   private timeZoneChecked = false;
 
@@ -83,11 +85,59 @@ export class LambdaHost implements FunctionInvoker {
     checkEnvironment(config);
     this.functions.set(config.functionName, {
       config,
+      generation: 0,
       idle: [],
       running: 0,
       waiting: [],
       execArgv: nodeOptionsToExecArgv(config.environment.NODE_OPTIONS),
     });
+  }
+
+  /**
+   * Gives a function a new configuration, its code included, as UpdateFunctionConfiguration and UpdateFunctionCode
+   * do: invocations from now on start in new execution environments; invocations in flight finish in theirs,
+   * which then stop; warm environments stop now. Fails like the API on reserved variables, changing nothing.
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+   */
+  update(config: FunctionConfig): void {
+    const pool = this.functions.get(config.functionName);
+    if (!pool) {
+      throw new Error(`Function not found: ${this.arnOf(config.functionName)}`);
+    }
+    checkEnvironment(config);
+    pool.config = config;
+    pool.execArgv = nodeOptionsToExecArgv(config.environment.NODE_OPTIONS);
+    this.retire(pool);
+  }
+
+  /** Runs a function's new code (a folder of the same layout) from its next invocation on, as {@link update}. */
+  updateFunctionCode(functionName: string, codeDirectory: string): void {
+    const pool = this.functions.get(functionName);
+    if (!pool) {
+      throw new Error(`Function not found: ${this.arnOf(functionName)}`);
+    }
+    this.update({ ...pool.config, codeDirectory });
+  }
+
+  /**
+   * Removes a function, as DeleteFunction does: waiting invocations answer ResourceNotFoundException, invocations
+   * in flight finish, and every environment stops. Unknown names are ignored.
+   */
+  unregister(functionName: string): void {
+    const pool = this.functions.get(functionName);
+    if (!pool) {
+      return;
+    }
+    this.functions.delete(functionName);
+    this.retire(pool);
+    for (const wake of pool.waiting.splice(0)) {
+      wake(false);
+    }
+  }
+
+  /** How many execution environments of a function have not exited yet: warm, busy or stopping. */
+  environmentCount(functionName: string): number {
+    return [...this.environments.values()].filter((name) => name === functionName).length;
   }
 
   /** Invokes a function synchronously (`RequestResponse`) by name, `name:$LATEST`, ARN or `$LATEST` ARN. */
@@ -97,11 +147,7 @@ export class LambdaHost implements FunctionInvoker {
     }
     const target = this.resolve(functionNameOrArn);
     if (!target) {
-      return {
-        status: 'rejected',
-        errorCode: 'ResourceNotFoundException',
-        message: `Function not found: ${this.arnOf(functionNameOrArn)}`,
-      };
+      return notFound(this.arnOf(functionNameOrArn));
     }
     const { pool, invokedFunctionArn } = target;
     // Invoke's request errors: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#API_Invoke_Errors
@@ -139,7 +185,7 @@ export class LambdaHost implements FunctionInvoker {
       // A finishing invocation hands its slot over, so `running` already counts this one when it proceeds.
       const proceed = await new Promise<boolean>((resolve) => pool.waiting.push(resolve));
       if (!proceed) {
-        return closedOutcome();
+        return this.closing ? closedOutcome() : notFound(this.arnOf(functionNameOrArn));
       }
     }
     try {
@@ -163,14 +209,14 @@ export class LambdaHost implements FunctionInvoker {
           wake(false);
         }
       }
-      await Promise.all([...this.environments].map((environment) => environment.stop()));
+      await Promise.all([...this.environments.keys()].map((environment) => environment.stop()));
       this.environments.clear();
     })();
     return this.closing;
   }
 
   private async run(pool: FunctionPool, event: string, invokedFunctionArn: string): Promise<InvokeOutcome> {
-    const { config } = pool;
+    const { config, generation } = pool;
     const log = (line: string): void => this.options.onLog?.(config.functionName, line);
     const requestId = randomUUID();
     const timeoutMs = config.timeoutSeconds * 1000;
@@ -211,7 +257,7 @@ export class LambdaHost implements FunctionInvoker {
 
     const ending = endingOf(config, requestId, result, durationMs);
     const reusable = result.kind === 'response' || (result.kind === 'error' && !result.fatal);
-    if (reusable && environment.isAlive) {
+    if (reusable && environment.isAlive && pool.generation === generation) {
       pool.idle.push(environment);
     } else {
       // After a timeout or a crash Lambda discards the environment; the next invocation starts cold.
@@ -336,7 +382,7 @@ export class LambdaHost implements FunctionInvoker {
       );
     }
     pool.execArgv = environment.execArgv;
-    this.environments.add(environment);
+    this.environments.set(environment, config.functionName);
     void environment.exited.then(() => {
       // A warm environment whose runtime ended between invocations (a stray timer throwing) is gone.
       this.environments.delete(environment);
@@ -351,6 +397,14 @@ export class LambdaHost implements FunctionInvoker {
   /** Stops an environment; it stays tracked until it has exited, so that close() waits for it too. */
   private discard(environment: ExecutionEnvironment): void {
     void environment.stop();
+  }
+
+  /** Makes a pool's environments stale: warm ones stop now, busy ones once their invocation is answered. */
+  private retire(pool: FunctionPool): void {
+    pool.generation++;
+    for (const environment of pool.idle.splice(0)) {
+      this.discard(environment);
+    }
   }
 
   /** Lambda runs functions in UTC (`TZ=:UTC`); a thread shares its process's time zone, so say when it differs. */
@@ -392,130 +446,4 @@ export class LambdaHost implements FunctionInvoker {
       ? functionNameOrArn
       : `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${functionNameOrArn}`;
   }
-}
-
-/** How an invocation that ran ended: the caller's outcome, and what the REPORT line says. */
-function endingOf(
-  config: FunctionConfig,
-  requestId: string,
-  result: InvocationResult,
-  durationMs: number,
-): Ending {
-  switch (result.kind) {
-    case 'response':
-      if (Buffer.byteLength(result.payload) > MAX_SYNC_RESPONSE_BYTES) {
-        return {
-          outcome: functionError(
-            { errorMessage: responseTooLargeMessage(), errorType: 'Function.ResponseSizeTooLarge' },
-            durationMs,
-          ),
-        };
-      }
-      return { outcome: { status: 'succeeded', payload: result.payload, durationMs } };
-    case 'error':
-      return { outcome: functionError(result.error, durationMs) };
-    case 'timeout': {
-      const error = sandboxTimeout(requestId, config.timeoutSeconds);
-      return {
-        outcome: functionError(error, durationMs),
-        status: 'timeout',
-        platformLines: [`${new Date().toISOString()} ${requestId} ${timedOutMessage(config.timeoutSeconds)}`],
-      };
-    }
-    case 'exit': {
-      const error = runtimeExit(requestId, result.exitCode, result.outOfMemory);
-      return {
-        outcome: functionError(error, durationMs),
-        status: `error\tError Type: ${error.errorType}`,
-        platformLines: [error.errorMessage, error.errorType],
-      };
-    }
-  }
-}
-
-// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
-function timedOutMessage(timeoutSeconds: number): string {
-  return `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`;
-}
-
-function sandboxTimeout(requestId: string, timeoutSeconds: number): RuntimeErrorPayload {
-  return {
-    errorType: 'Sandbox.Timedout',
-    errorMessage: `RequestId: ${requestId} Error: ${timedOutMessage(timeoutSeconds)}`,
-  };
-}
-
-function functionError(error: RuntimeErrorPayload, durationMs: number): InvokeOutcome {
-  return { status: 'function-error', errorType: error.errorType, payload: JSON.stringify(error), durationMs };
-}
-
-/** An injected error, shaped as a handler's uncaught exception; the environment stays warm, as it would. */
-function injectedError(at: FaultPoint): InvocationResult {
-  return {
-    kind: 'error',
-    fatal: false,
-    error: {
-      errorType: 'InjectedFault',
-      errorMessage: `Injected fault: the invocation failed ${at === 'before' ? 'before the handler ran' : 'after the handler returned'}`,
-    },
-  };
-}
-
-function closedOutcome(): InvokeOutcome {
-  return {
-    status: 'rejected',
-    errorCode: 'ServiceException',
-    message: 'The local Lambda host was closed before the invocation could finish.',
-  };
-}
-
-function responseTooLargeMessage(): string {
-  return `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_RESPONSE_BYTES} bytes).`;
-}
-
-/**
- * Lambda's error when the runtime process ends mid-invocation; out of memory, the kernel kills it.
- * https://repost.aws/knowledge-center/lambda-runtime-error
- */
-function runtimeExit(requestId: string, exitCode: number, outOfMemory: boolean): RuntimeErrorPayload {
-  return outOfMemory
-    ? {
-        errorType: 'Runtime.OutOfMemory',
-        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
-      }
-    : {
-        errorType: 'Runtime.ExitError',
-        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${exitCode}`,
-      };
-}
-
-/**
- * Lambda's REPORT line. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
- * Billed Duration includes the init phase, billed since August 2025:
- * https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
- * Max Memory Used is approximated by the worker's peak heap, sampled at each answer: Lambda measures the whole
- * sandbox, runtime included, so its figure is higher.
- */
-function reportLine(
-  requestId: string,
-  config: FunctionConfig,
-  durationMs: number,
-  maxMemoryUsedBytes: number,
-  initDurationMs: number | undefined,
-  status: string | undefined,
-): string {
-  const fields = [
-    `REPORT RequestId: ${requestId}`,
-    `Duration: ${durationMs.toFixed(2)} ms`,
-    `Billed Duration: ${Math.ceil(durationMs + (initDurationMs ?? 0))} ms`,
-    `Memory Size: ${config.memorySizeMb} MB`,
-    `Max Memory Used: ${Math.ceil(maxMemoryUsedBytes / BYTES_PER_MB)} MB`,
-  ];
-  if (initDurationMs !== undefined) {
-    fields.push(`Init Duration: ${initDurationMs.toFixed(2)} ms`);
-  }
-  if (status !== undefined) {
-    fields.push(`Status: ${status}`);
-  }
-  return fields.join('\t');
 }

@@ -25,6 +25,11 @@ export class BucketCorsRules {
     this.rules.set(bucket, rules);
   }
 
+  /** Removes a bucket's configuration (DeleteBucketCors, or the bucket deleted). */
+  delete(bucket: string): void {
+    this.rules.delete(bucket);
+  }
+
   for(bucket: string): readonly CorsRule[] | undefined {
     return this.rules.get(bucket);
   }

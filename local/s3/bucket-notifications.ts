@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+} from '../cloudformation/types.ts';
 
 /**
  * S3 event notifications on the local cloud: the bucket configurations CDK writes through its
@@ -338,20 +343,28 @@ export class BucketNotifications {
 /**
  * `Custom::S3BucketNotifications`, the resource CDK configures bucket notifications with (its handler function,
  * Python, is not run: the local cloud applies the configuration itself). Physical id: `{bucket}-notifications`.
+ * An update replaces the bucket's configuration, as PutBucketNotificationConfiguration does (for another bucket,
+ * the new physical id has the old bucket's configuration removed in the cleanup); a delete removes it.
  */
 export function bucketNotificationsProvider(notifications: BucketNotifications): ResourceProvider {
+  const configure = async (request: CreateRequest): Promise<CreatedResource> => {
+    const where = `Resource ${request.logicalId}`;
+    const bucket = request.properties.BucketName;
+    if (typeof bucket !== 'string' || bucket === '') {
+      throw new TemplateError(`${where} has no BucketName`);
+    }
+    const targets = parseNotificationConfiguration(request.properties.NotificationConfiguration, where);
+    await notifications.configure(bucket, targets);
+    return { physicalId: `${bucket}-notifications` };
+  };
   return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
-      const where = `Resource ${request.logicalId}`;
+    create: configure,
+    update: configure,
+    async delete(request: DeleteRequest): Promise<void> {
       const bucket = request.properties.BucketName;
-      if (typeof bucket !== 'string' || bucket === '') {
-        throw new TemplateError(`${where} has no BucketName`);
+      if (typeof bucket === 'string') {
+        await notifications.configure(bucket, []);
       }
-      await notifications.configure(
-        bucket,
-        parseNotificationConfiguration(request.properties.NotificationConfiguration, where),
-      );
-      return { physicalId: `${bucket}-notifications` };
     },
   };
 }

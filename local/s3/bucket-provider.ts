@@ -1,15 +1,44 @@
-import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  PutBucketVersioningCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 import { type BucketCorsRules, corsRulesFromTemplate } from './bucket-cors.ts';
+
+type VersioningStatus = 'Enabled' | 'Suspended';
 
 /**
  * Creates `AWS::S3::Bucket` on fauxqs. Ref = bucket name; Arn, DomainName and RegionalDomainName attributes.
  * `CorsConfiguration` goes to `cors`, which answers browsers. Encryption, public access blocks and lifecycle rules
- * are AWS-side settings with no local effect.
+ * are AWS-side settings with no local effect; so is versioning, whose PutBucketVersioning fauxqs takes and ignores
+ * (it keeps one version of each object). An update applies CORS and versioning changes (objects stay); a delete
+ * fails on a bucket that still holds objects, as S3 (and so CloudFormation) does.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
  */
 export function bucketProvider(client: S3Client, cors?: BucketCorsRules): ResourceProvider {
+  const setVersioning = async (bucket: string, status: VersioningStatus) => {
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }),
+    );
+  };
+  const setCors = (bucket: string, configuration: unknown) => {
+    const corsRules = corsRulesFromTemplate(configuration);
+    if (corsRules) {
+      cors?.set(bucket, corsRules);
+    } else {
+      cors?.delete(bucket);
+    }
+  };
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
       const properties = request.properties;
@@ -17,23 +46,13 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
       const bucketName =
         typeof properties.BucketName === 'string'
           ? properties.BucketName
-          : generatedName(request.stackName, request.logicalId, 63).toLowerCase();
+          : generatedName(request.stackName, request.logicalId, 63, request.replaces).toLowerCase();
       await client.send(new CreateBucketCommand({ Bucket: bucketName }));
-      const versioning = properties.VersioningConfiguration as
-        | { Status?: 'Enabled' | 'Suspended' }
-        | undefined;
-      if (versioning?.Status) {
-        await client.send(
-          new PutBucketVersioningCommand({
-            Bucket: bucketName,
-            VersioningConfiguration: { Status: versioning.Status },
-          }),
-        );
+      const versioning = versioningOf(properties);
+      if (versioning) {
+        await setVersioning(bucketName, versioning);
       }
-      const corsRules = corsRulesFromTemplate(properties.CorsConfiguration);
-      if (corsRules) {
-        cors?.set(bucketName, corsRules);
-      }
+      setCors(bucketName, properties.CorsConfiguration);
       return {
         physicalId: bucketName,
         attributes: {
@@ -43,5 +62,28 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
         },
       };
     },
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      const bucket = request.physicalId;
+      const before = versioningOf(request.oldProperties);
+      const after = versioningOf(request.properties);
+      // Versioning, once enabled, can only be suspended: that is what removing it from the template does.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+      const status = after ?? (before === 'Enabled' ? 'Suspended' : undefined);
+      if (status !== undefined && status !== before) {
+        await setVersioning(bucket, status);
+      }
+      if (!isDeepStrictEqual(request.oldProperties.CorsConfiguration, request.properties.CorsConfiguration)) {
+        setCors(bucket, request.properties.CorsConfiguration);
+      }
+      return { physicalId: bucket, attributes: request.oldAttributes };
+    },
+    async delete(request: DeleteRequest): Promise<void> {
+      await client.send(new DeleteBucketCommand({ Bucket: request.physicalId }));
+      cors?.delete(request.physicalId);
+    },
   };
+}
+
+function versioningOf(properties: Readonly<Record<string, unknown>>): VersioningStatus | undefined {
+  return (properties.VersioningConfiguration as { Status?: VersioningStatus } | undefined)?.Status;
 }

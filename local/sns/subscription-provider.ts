@@ -1,6 +1,17 @@
-import { type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  SetSubscriptionAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { CreatedResource, CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import type {
+  CreatedResource,
+  CreateRequest,
+  DeleteRequest,
+  ResourceProvider,
+  UpdateRequest,
+} from '../cloudformation/types.ts';
 
 // The scopes a filter policy applies to: message attributes (the default) or the JSON message body.
 // https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
@@ -19,7 +30,8 @@ const FILTER_POLICY_SCOPES: readonly string[] = ['MessageAttributes', 'MessageBo
  * - `RedrivePolicy` is stored and returned, but never used: fauxqs drops a message it cannot deliver (its queue
  *   was deleted) instead of sending it to the dead-letter queue. Nothing else fails a delivery locally, since
  *   neither queue policies nor KMS keys are evaluated.
- * Only `sqs` subscriptions are delivered, so any other protocol fails the deployment.
+ * Only `sqs` subscriptions are delivered, so any other protocol fails the deployment. An update sets the changed
+ * attributes, one SetSubscriptionAttributes each; a delete unsubscribes.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
  */
 export function subscriptionProvider(client: SNSClient): ResourceProvider {
@@ -32,8 +44,40 @@ export function subscriptionProvider(client: SNSClient): ResourceProvider {
       });
       return { physicalId: subscriptionArn, attributes: { Arn: subscriptionArn } };
     },
+    async update(request: UpdateRequest): Promise<CreatedResource> {
+      const where = `Resource ${request.logicalId}`;
+      const before = subscriptionAttributes(where, request.oldProperties);
+      const after = subscriptionAttributes(where, request.properties);
+      for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const value = after[name] ?? REMOVED_ATTRIBUTE_VALUES[name] ?? '';
+        if (value !== before[name]) {
+          await client.send(
+            new SetSubscriptionAttributesCommand({
+              SubscriptionArn: request.physicalId,
+              AttributeName: name,
+              AttributeValue: value,
+            }),
+          );
+        }
+      }
+      return { physicalId: request.physicalId, attributes: request.oldAttributes };
+    },
+    async delete(request: DeleteRequest): Promise<void> {
+      await client.send(new UnsubscribeCommand({ SubscriptionArn: request.physicalId }));
+    },
   };
 }
+
+/**
+ * What an attribute is set to when the template no longer gives it: an empty filter policy (`{}`) removes the
+ * filter, as the SNS guide does it; the others go back to their defaults, or empty (no redrive policy).
+ * https://docs.aws.amazon.com/sns/latest/dg/example_sns_SetSubscriptionAttributes_section.html
+ */
+const REMOVED_ATTRIBUTE_VALUES: Readonly<Record<string, string>> = {
+  FilterPolicy: '{}',
+  FilterPolicyScope: 'MessageAttributes',
+  RawMessageDelivery: 'false',
+};
 
 /** Subscribes an endpoint as a subscription resource (or a topic's inline `Subscription`) describes it. */
 export async function subscribeToTopic(
@@ -65,6 +109,26 @@ export async function subscribeToTopic(
       `${where}: the topic is in ${String(topicRegion)}; cross-region subscriptions are not emulated`,
     );
   }
+  const subscribed = await client.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: protocol,
+      Endpoint: endpoint,
+      Attributes: subscriptionAttributes(where, properties),
+      ReturnSubscriptionArn: true,
+    }),
+  );
+  if (!subscribed.SubscriptionArn) {
+    throw new TemplateError(`${where}: Subscribe returned no SubscriptionArn`);
+  }
+  return subscribed.SubscriptionArn;
+}
+
+/** The subscription attributes a subscription's properties set, checked as Subscribe checks them. */
+function subscriptionAttributes(
+  where: string,
+  properties: Readonly<Record<string, unknown>>,
+): Record<string, string> {
   if (properties.ReplayPolicy !== undefined) {
     throw new TemplateError(`${where}: ReplayPolicy needs message archiving, which is not emulated`);
   }
@@ -92,19 +156,7 @@ export async function subscribeToTopic(
   if (properties.DeliveryPolicy !== undefined) {
     attributes.DeliveryPolicy = jsonText(properties.DeliveryPolicy);
   }
-  const subscribed = await client.send(
-    new SubscribeCommand({
-      TopicArn: topicArn,
-      Protocol: protocol,
-      Endpoint: endpoint,
-      Attributes: attributes,
-      ReturnSubscriptionArn: true,
-    }),
-  );
-  if (!subscribed.SubscriptionArn) {
-    throw new TemplateError(`${where}: Subscribe returned no SubscriptionArn`);
-  }
-  return subscribed.SubscriptionArn;
+  return attributes;
 }
 
 /** A JSON-typed property as the SNS API takes it: a string as written, an object serialised. */

@@ -76,4 +76,22 @@ describe('eventInvokeConfigProvider', () => {
     await expect(provider.create(request(properties))).rejects.toThrow(message);
     expect(configured).toEqual([]);
   });
+
+  it('replaces the settings on update and brings back Lambda’s defaults on delete', async () => {
+    const { provider, configured } = recording();
+    const base = { FunctionName: 'processor', Qualifier: '$LATEST' };
+    const updated = await provider.update?.({
+      ...request({ ...base, MaximumRetryAttempts: 0 }),
+      physicalId: 'processor:$LATEST',
+      oldProperties: { ...base, MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 },
+      oldAttributes: {},
+    });
+    expect(updated?.physicalId).toBe('processor:$LATEST');
+    await provider.delete?.({ ...request(base), physicalId: 'processor:$LATEST', attributes: {} });
+    // The age setting is gone with the update, as PutFunctionEventInvokeConfig replaces the whole configuration.
+    expect(configured).toEqual([
+      ['processor', { maximumRetryAttempts: 0 }],
+      ['processor', {}],
+    ]);
+  });
 });

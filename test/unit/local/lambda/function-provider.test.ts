@@ -5,9 +5,16 @@ import type { FunctionConfig } from '../../../../local/lambda/types.ts';
 
 const ASSET = path.resolve('test/fixtures/lambda/echo');
 
-function provider(registered: FunctionConfig[]) {
+function provider(registered: FunctionConfig[], calls: string[] = []) {
   return functionProvider({
-    host: { register: (config) => registered.push(config) },
+    host: {
+      register: (config) => registered.push(config),
+      update: (config) => {
+        calls.push(`update ${config.functionName}`);
+        registered.push(config);
+      },
+      unregister: (name) => calls.push(`unregister ${name}`),
+    },
     assetsByObjectKey: new Map([['echo.zip', ASSET]]),
     scratchDirectory: path.resolve('.local-cloud/test'),
     rewriteEndpoints: (value) => value,
@@ -40,5 +47,67 @@ describe('functionProvider', () => {
         memorySizeMb: 128,
       }),
     ]);
+  });
+
+  const echo = {
+    logicalId: 'EchoFunction',
+    type: 'AWS::Lambda::Function',
+    stackName: 'DataSharingStack',
+    region: 'eu-west-1',
+    accountId: '000000000000',
+  };
+  const properties = (variables: Record<string, string>) => ({
+    Handler: 'index.handler',
+    Runtime: 'nodejs22.x',
+    Code: { S3Key: 'echo.zip' },
+    Environment: { Variables: variables },
+  });
+
+  it('gives the host the new configuration on update and removes the function on delete', async () => {
+    const registered: FunctionConfig[] = [];
+    const calls: string[] = [];
+    const functions = provider(registered, calls);
+    const created = await functions.create({ ...echo, properties: properties({ STAGE: 'one' }) });
+    const updated = await functions.update?.({
+      ...echo,
+      properties: properties({ STAGE: 'two' }),
+      physicalId: created.physicalId,
+      oldProperties: properties({ STAGE: 'one' }),
+      oldAttributes: created.attributes ?? {},
+    });
+    expect(updated).toEqual(created);
+    await functions.delete?.({ ...echo, properties: {}, physicalId: created.physicalId, attributes: {} });
+    expect(calls).toEqual([`update ${created.physicalId}`, `unregister ${created.physicalId}`]);
+    expect(registered.map((config) => config.environment)).toEqual([{ STAGE: 'one' }, { STAGE: 'two' }]);
+  });
+
+  it('checks the new configuration before the host gets it', async () => {
+    const calls: string[] = [];
+    const functions = provider([], calls);
+    await expect(
+      functions.update?.({
+        ...echo,
+        properties: { ...properties({}), Runtime: 'python3.12' },
+        physicalId: 'echo',
+        oldProperties: properties({}),
+        oldAttributes: {},
+      }),
+    ).rejects.toThrow(
+      'Resource EchoFunction: runtime python3.12 is not supported; the local cloud runs Node.js',
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it('names a replacement other than the function it replaces', async () => {
+    const functions = provider([]);
+    const first = await functions.create({ ...echo, properties: properties({}) });
+    const second = await functions.create({
+      ...echo,
+      properties: properties({}),
+      replaces: first.physicalId,
+    });
+    expect(first.physicalId).toMatch(/^DataSharingStack-EchoFunction-[A-Z0-9]{12}$/);
+    expect(second.physicalId).toMatch(/^DataSharingStack-EchoFunction-[A-Z0-9]{12}$/);
+    expect(second.physicalId).not.toBe(first.physicalId);
   });
 });
