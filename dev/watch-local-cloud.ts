@@ -25,7 +25,8 @@ export function watchLocalCloud(options: {
     functions: {
       functionName: (stackName, logicalId) =>
         cloud.stacks.find((stack) => stack.stackName === stackName)?.resources.get(logicalId)?.physicalId,
-      updateFunctionCode: (functionName, codeDirectory) => cloud.updateFunctionCode(functionName, codeDirectory),
+      updateFunctionCode: (functionName, codeDirectory) =>
+        cloud.updateFunctionCode(functionName, codeDirectory),
     },
   });
   return startWatchSession({

@@ -19,6 +19,8 @@ Options:
   --assembly <dir>  the cloud assembly folder (default cdk.out)
   --state <dir>     where outputs.json and logs/ are written (default .local-cloud)
   --quiet           do not echo function and emulator output
+  --watch           reload edited handlers in place (only the functions an edit reaches), and apply edits to
+                    the CDK app (lib/, bin/) by synthesizing again and updating only what changed
   --faults <file>   inject faults into function invocations, as the JSON fault plan in <file> says
                     (see README, "Fault injection"); what was injected is printed at Ctrl-C
   -h, --help        this text`;
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       state: { type: 'string', default: '.local-cloud' },
       quiet: { type: 'boolean', default: false },
       faults: { type: 'string' },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowNegative: true,
@@ -54,8 +57,10 @@ async function main(): Promise<void> {
     await synthesize({ outputDirectory: values.assembly });
   }
   let cloud: LocalCloud | undefined;
+  let stopWatching: (() => void) | undefined;
   const shutdown = async (signal: string): Promise<void> => {
     console.log(`\n${signal}: stopping the local cloud`);
+    stopWatching?.();
     await cloud?.stop();
     if (faults) {
       printFaultReport(faults);
@@ -78,6 +83,16 @@ async function main(): Promise<void> {
     console.log(`Injecting faults from ${values.faults} (seed ${faults.seed})`);
   }
   printReady(cloud, (performance.now() - started) / 1000);
+  if (values.watch) {
+    const { watchLocalCloud } = await import('../dev/watch-local-cloud.ts');
+    const watching = await watchLocalCloud({
+      cloud,
+      assemblyDirectory: values.assembly,
+      stateDirectory: values.state,
+      log: (line) => console.log(line),
+    });
+    stopWatching = () => watching.close();
+  }
 }
 
 function printReady(cloud: LocalCloud, seconds: number): void {

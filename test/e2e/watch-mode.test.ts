@@ -135,7 +135,9 @@ describe.runIf(targetName() === 'local')('npm start -- --watch', () => {
       'const order = await store.find(orderId);',
       'const order = await store.find(orderId;',
     );
-    await cli.waitFor(/Not reloaded; the previous code keeps serving\.\n.*get-order\.ts:\d+:\d+: /, { from });
+    await cli.waitFor(/Not reloaded; the previous code keeps serving\.\n[^]*?get-order\.ts:\d+:\d+: /, {
+      from,
+    });
     expect((await getJson(api, 'sync/orders/watch-3')).body.detail).toBe(
       'No order watch-3 (edited handler) is on record.',
     );
