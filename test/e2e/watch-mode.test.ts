@@ -117,7 +117,7 @@ describe.runIf(targetName() === 'local')('npm start -- --watch', () => {
       "props.api.addLambdaRoute('GET', '/sync/orders/{orderId}', getOrder.function);",
       "props.api.addLambdaRoute('GET', '/sync/orders/{orderId}', getOrder.function);\n    props.api.addLambdaRoute('GET', '/sync/orders-by-id/{orderId}', getOrder.function);",
     );
-    const [line] = await cli.waitFor(/Applied in .*\n|Not applied[^]*/, { from });
+    const [line] = await cli.waitFor(/Applied in .*\n|Not applied[\s\S]*/, { from });
 
     expect(line).toMatch(/^Applied in /);
     const viaNewRoute = await getJson(api, `sync/orders-by-id/${order.orderId}`);
@@ -135,7 +135,7 @@ describe.runIf(targetName() === 'local')('npm start -- --watch', () => {
       'const order = await store.find(orderId);',
       'const order = await store.find(orderId;',
     );
-    await cli.waitFor(/Not reloaded; the previous code keeps serving\.\n[^]*?get-order\.ts:\d+:\d+: /, {
+    await cli.waitFor(/Not reloaded; the previous code keeps serving\.\n[\s\S]*?get-order\.ts:\d+:\d+: /, {
       from,
     });
     expect((await getJson(api, 'sync/orders/watch-3')).body.detail).toBe(
