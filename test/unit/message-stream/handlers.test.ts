@@ -10,10 +10,13 @@ vi.stubEnv('EVENT_STREAM_NAME', 'events');
 vi.stubEnv('STATS_TABLE_NAME', 'stats');
 vi.stubEnv('APPLIED_EVENTS_TABLE_NAME', 'applied');
 let publish: typeof import('../../../lambda/message-stream/publish-events.ts').makeHandler;
+let ANSWER_MARGIN_MS: number;
 let aggregate: typeof import('../../../lambda/message-stream/aggregate-events.ts').makeHandler;
 let getStats: typeof import('../../../lambda/message-stream/get-stats.ts').makeHandler;
 beforeAll(async () => {
-  publish = (await import('../../../lambda/message-stream/publish-events.ts')).makeHandler;
+  ({ makeHandler: publish, ANSWER_MARGIN_MS } = await import(
+    '../../../lambda/message-stream/publish-events.ts'
+  ));
   aggregate = (await import('../../../lambda/message-stream/aggregate-events.ts')).makeHandler;
   getStats = (await import('../../../lambda/message-stream/get-stats.ts')).makeHandler;
 });
@@ -76,14 +79,19 @@ function kinesisRecord(data: string, sequenceNumber: string, partitionKey: strin
   };
 }
 
+/** A Lambda context with this much time left, as the runtime gives it. */
+const timeLeft = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
+
 describe('POST /stream/events', () => {
   it('retries only the records Kinesis refused, and reports what still failed by index', async () => {
     const calls: string[][] = [];
     let call = 0;
+    let clock = 0;
     const handler = publish({
       putRecords: async (records) => {
         calls.push(records.map((record) => JSON.parse(record.data).eventId));
         call++;
+        clock += 200;
         return records.map((record, index): PutRecordsResultEntry => {
           const id = JSON.parse(record.data).eventId;
           if (id === 'e3' || (id === 'e2' && call === 1)) {
@@ -95,9 +103,17 @@ describe('POST /stream/events', () => {
           return { ShardId: 'shardId-000000000000', SequenceNumber: String(100 + call * 10 + index) };
         });
       },
-      sleep: async () => {},
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      now: () => clock,
+      random: () => 0.999,
     });
-    const result = await handler(restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }));
+    // 4 s, less the second kept to answer: attempts of 200 ms after waits of 100, 200, 400 and 800 ms fit, not 1 s more.
+    const result = await handler(
+      restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }),
+      timeLeft(4_000),
+    );
     expect(result.statusCode).toBe(202);
     const body = JSON.parse(result.body);
     expect(body.accepted).toBe(2);
@@ -109,8 +125,28 @@ describe('POST /stream/events', () => {
         errorMessage: 'Rate exceeded for shard',
       },
     ]);
-    expect(calls).toEqual([['e1', 'e2', 'e3'], ['e2', 'e3'], ['e3'], ['e3']]);
+    expect(calls).toEqual([['e1', 'e2', 'e3'], ['e2', 'e3'], ['e3'], ['e3'], ['e3']]);
+    expect(clock).toBeLessThanOrEqual(4_000 - ANSWER_MARGIN_MS);
     expect(body.records[1]).toMatchObject({ index: 1, eventId: 'e2', sequenceNumber: '120' });
+  });
+
+  it('answers at once with the refused records when the invocation has no time left for a retry', async () => {
+    const sleep = vi.fn(async () => {});
+    const handler = publish({
+      putRecords: async (records) =>
+        records.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' })),
+      sleep,
+    });
+    const result = await handler(
+      restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }),
+      timeLeft(ANSWER_MARGIN_MS),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toMatchObject({
+      accepted: 0,
+      failed: [0, 1, 2].map((index) => ({ index, errorCode: 'InternalFailure' })),
+    });
+    expect(sleep).not.toHaveBeenCalled();
   });
 
   it('sends nothing when one event is invalid, and names its index', async () => {
@@ -120,6 +156,7 @@ describe('POST /stream/events', () => {
         path: '/stream/events',
         body: JSON.stringify({ events: [events[0], { ...events[2], rating: 9 }] }),
       }),
+      timeLeft(25_000),
     );
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(result.body).detail).toMatch(/indexes 1\.$/);
