@@ -1,7 +1,12 @@
 import type { PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ProductEvent, ProductStats, ProductStatsStore } from '../../../lambda/domain/product-event.ts';
+import type {
+  ProductEvent,
+  ProductStats,
+  ProductStatsStore,
+  SequencedEvent,
+} from '../../../lambda/domain/product-event.ts';
 import { statsIncrement } from '../../../lambda/domain/product-event.ts';
 import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent } from '../../helpers/events.ts';
@@ -21,13 +26,33 @@ beforeAll(async () => {
   getStats = (await import('../../../lambda/message-stream/get-stats.ts')).makeHandler;
 });
 
-/** In-memory stats with the store's semantics: an event id applies once; records the order of application. */
+/**
+ * In-memory stats with the store's semantics: an event id applies once; events applied together all or none.
+ * Records the order of application and how many writes it took; `together: false` refuses every joint write.
+ */
 class FakeStats implements ProductStatsStore {
   readonly stats = new Map<string, ProductStats>();
   readonly applied: string[] = [];
+  writes = 0;
+  constructor(private readonly options: { together: boolean } = { together: true }) {}
+  async applyTogether(sequenced: readonly SequencedEvent[]) {
+    if (!this.options.together || sequenced.some(({ event }) => this.applied.includes(event.eventId))) {
+      return 'not applied' as const;
+    }
+    this.writes++;
+    for (const { event, sequenceNumber } of sequenced) {
+      this.add(event, sequenceNumber);
+    }
+    return 'applied' as const;
+  }
   async apply(event: ProductEvent, sequenceNumber: string) {
     if (this.applied.includes(event.eventId)) return 'duplicate' as const;
+    this.writes++;
     await new Promise((resolve) => setTimeout(resolve, event.type === 'view' ? 5 : 0));
+    this.add(event, sequenceNumber);
+    return 'applied' as const;
+  }
+  private add(event: ProductEvent, sequenceNumber: string) {
     this.applied.push(event.eventId);
     const current = this.stats.get(event.sku) ?? {
       sku: event.sku,
@@ -47,7 +72,6 @@ class FakeStats implements ProductStatsStore {
       units: current.units + add.units,
       lastSequenceNumber: sequenceNumber,
     });
-    return 'applied' as const;
   }
   async find(sku: string) {
     return this.stats.get(sku);
@@ -165,8 +189,66 @@ describe('POST /stream/events', () => {
 });
 
 describe('the stream consumer', () => {
-  it('applies every event once, a SKU’s events in sequence order, and reports an unreadable record by sequence number', async () => {
+  it('applies each SKU’s events of a batch in one write, and reports an unreadable record among them', async () => {
     const stats = new FakeStats();
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
+      kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
+      kinesisRecord('not json', '3', 'book'),
+      kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
+    expect(stats.writes).toBe(2);
+    expect(stats.stats.get('book')).toMatchObject({
+      views: 1,
+      reviews: 1,
+      ratingSum: 4,
+      lastSequenceNumber: '4',
+    });
+    expect(stats.stats.get('mug')).toMatchObject({ purchases: 1, units: 2, lastSequenceNumber: '2' });
+  });
+
+  it('applies a SKU’s events one by one, in order, from the first run that holds an event applied before', async () => {
+    const stats = new FakeStats();
+    await stats.apply(events[2] as ProductEvent, '4');
+    const later = { ...events[0], eventId: 'e4' };
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '5', 'book'),
+      kinesisRecord(JSON.stringify(events[2]), '6', 'book'),
+      kinesisRecord(JSON.stringify(later), '7', 'book'),
+      kinesisRecord(JSON.stringify(events[0]), '8', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response).toEqual({ batchItemFailures: [] });
+    // e3 was applied before, so e1, e3, e4 could not go together; e1 again starts another run, also refused.
+    expect(stats.applied).toEqual(['e3', 'e1', 'e4']);
+    expect(stats.stats.get('book')).toMatchObject({ views: 2, reviews: 1, lastSequenceNumber: '7' });
+  });
+
+  it('splits a SKU’s events into runs of at most 99, and where an event id comes again', async () => {
+    const { runsBySku } = await import('../../../lambda/message-stream/apply-by-sku.ts');
+    const books = Array.from({ length: 120 }, (_, i) =>
+      kinesisRecord(JSON.stringify({ ...events[0], eventId: `v${i}` }), String(i), 'book'),
+    );
+    const mugs = ['m0', 'm1', 'm0', 'm2'].map((eventId, i) =>
+      kinesisRecord(JSON.stringify({ ...events[1], eventId }), String(200 + i), 'mug'),
+    );
+    const runs = runsBySku([...books, ...mugs]);
+    expect(runs.map((skuRuns) => skuRuns.map((run) => run.length))).toEqual([
+      [99, 21],
+      [2, 2],
+    ]);
+    expect(
+      runs[1]?.map((run) => run.map(({ event, sequenceNumber }) => `${event.eventId}@${sequenceNumber}`)),
+    ).toEqual([
+      ['m0@200', 'm1@201'],
+      ['m0@202', 'm2@203'],
+    ]);
+  });
+
+  it('applies every event once, a SKU’s events in sequence order, and reports an unreadable record by sequence number', async () => {
+    const stats = new FakeStats({ together: false });
     const records = [
       kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
       kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
