@@ -114,6 +114,27 @@ export function statsIncrement(
   };
 }
 
+/** An event and the sequence number the stream gave it. */
+export interface SequencedEvent {
+  readonly event: ProductEvent;
+  readonly sequenceNumber: string;
+}
+
+/** The counts several events add to their SKU's statistics together. */
+export function statsIncrementOf(
+  events: readonly ProductEvent[],
+): Omit<ProductStats, 'sku' | 'lastEventAt' | 'lastSequenceNumber'> {
+  const total = { views: 0, reviews: 0, ratingSum: 0, purchases: 0, units: 0 };
+  for (const add of events.map(statsIncrement)) {
+    total.views += add.views;
+    total.reviews += add.reviews;
+    total.ratingSum += add.ratingSum;
+    total.purchases += add.purchases;
+    total.units += add.units;
+  }
+  return total;
+}
+
 /** Stats as the API shows them: the average rating instead of the sum, to two decimals. */
 export function toPublicStats(stats: ProductStats) {
   return {
@@ -132,6 +153,11 @@ export function toPublicStats(stats: ProductStats) {
 export interface ProductStatsStore {
   /** Applies an event once: `duplicate` when an event with its id was applied before. */
   apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'>;
+  /**
+   * Applies events of one SKU, given in stream order with distinct ids, all in one write or none: `not applied`
+   * (nothing changed) when one of them was applied before or they could not be written together.
+   */
+  applyTogether(events: readonly SequencedEvent[]): Promise<'applied' | 'not applied'>;
   find(sku: string): Promise<ProductStats | undefined>;
 }
 

@@ -12,20 +12,26 @@ import { DynamoDbProductStatsStore } from '../shared/dynamodb-product-stats-stor
 import { inKeyOrder } from '../shared/key-ordered.ts';
 import { logger } from '../shared/logger.ts';
 import { logStreamFailures } from '../shared/record-failures.ts';
+import { applyBySku } from './apply-by-sku.ts';
 
 /**
  * The stream's consumer: applies each event to its SKU's statistics exactly once (a redelivered event finds its id
- * already applied). A record that cannot be read (not JSON, not a product event) is logged with its sequence
- * number and the reason, and reported by sequence number; the event source retries from it and, past the retry
- * limit, sends its batch description to the failure queue and moves on.
+ * already applied). First each SKU's events of the batch together, a few writes per SKU; then record by record what
+ * that left: a record that cannot be read (not JSON, not a product event) is logged with its sequence number and
+ * the reason, and reported by sequence number; the event source retries from it and, past the retry limit, sends
+ * its batch description to the failure queue and moves on.
  */
 export const makeHandler = (stats: ProductStatsStore) => {
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
+    const appliedTogether = await applyBySku(event.Records, stats);
     // Each SKU's events are applied in stream order; different SKUs side by side.
     const processRecord = inKeyOrder(
       (record: KinesisStreamRecord) => record.kinesis.partitionKey,
       logStreamFailures(async (record) => {
+        if (appliedTogether.has(record.kinesis.sequenceNumber)) {
+          return;
+        }
         const productEvent = parseStreamedEvent(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
         if ((await stats.apply(productEvent, record.kinesis.sequenceNumber)) === 'duplicate') {
           logger.debug('Duplicate event ignored', { eventId: productEvent.eventId });

@@ -1,87 +1,58 @@
-import { KinesisClient, PutRecordsCommand, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parseEventBatch, type RefusedEvent } from '../domain/product-event.ts';
 import { requireEnv } from '../shared/config.ts';
 import { jsonBodyText } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
+import {
+  type PutRecordsWithRetriesOptions,
+  putRecordsWithRetries,
+  type StreamRecord,
+} from './put-records-with-retries.ts';
 
-/** One record for the stream: the SKU as partition key keeps each SKU's events in one shard, in order. */
-export interface StreamRecord {
-  readonly partitionKey: string;
-  readonly data: string;
-}
+export type { StreamRecord } from './put-records-with-retries.ts';
 
-export interface PublishEventsDependencies {
-  /** Writes records; answers one entry per record, in order, with a sequence number or an error code. */
-  readonly putRecords: (records: readonly StreamRecord[]) => Promise<PutRecordsResultEntry[]>;
-  readonly sleep: (ms: number) => Promise<void>;
-}
+export type PublishEventsDependencies = Pick<PutRecordsWithRetriesOptions, 'putRecords' | 'sleep'> &
+  Partial<Pick<PutRecordsWithRetriesOptions, 'now' | 'random'>>;
 
-/** Attempts per record: the first and up to three retries of what Kinesis refused (throttled shards, mostly). */
-const MAX_ATTEMPTS = 4;
+/** Time kept after the last attempt to shape the answer and return it before the function times out. */
+export const ANSWER_MARGIN_MS = 1_000;
 
 /**
  * `POST /stream/events`: validates the whole batch first (nothing is sent if any event is invalid), writes it with
- * PutRecords, retries only the records Kinesis refused, with exponential backoff, and answers 202 with how many
- * were accepted and which still failed, by index and error code.
+ * PutRecords, retries the records Kinesis refused with backoff while the invocation's time allows, and answers 202
+ * with how many were accepted and which still failed, by index and error code, for the client to send again.
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html
  */
-export const makeHandler = ({ putRecords, sleep }: PublishEventsDependencies) =>
-  answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const events = parseEventBatch(jsonBodyText(event));
-    const results: Array<
-      { shardId: string; sequenceNumber: string } | { errorCode: string; errorMessage: string }
-    > = [];
-    let pending = events.map((_, index) => index);
-    for (let attempt = 1; pending.length > 0 && attempt <= MAX_ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        // 100, 200, 400 ms, with jitter so retries from concurrent requests spread out.
-        await sleep(100 * 2 ** (attempt - 2) * (0.5 + Math.random() / 2));
-      }
-      const entries = await putRecords(
-        pending.map((index) => ({
-          partitionKey: events[index]?.sku ?? '',
-          data: JSON.stringify(events[index]),
-        })),
+export const makeHandler =
+  ({ putRecords, sleep, now = Date.now, random = Math.random }: PublishEventsDependencies) =>
+  async (event: APIGatewayProxyEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
+    const deadline = now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS;
+    return answeringProblems(async (request): Promise<APIGatewayProxyResult> => {
+      const events = parseEventBatch(jsonBodyText(request));
+      const records: StreamRecord[] = events.map((productEvent) => ({
+        partitionKey: productEvent.sku,
+        data: JSON.stringify(productEvent),
+      }));
+      const outcomes = await putRecordsWithRetries(records, { putRecords, sleep, now, random, deadline });
+      const failed: RefusedEvent[] = outcomes.flatMap((outcome, index) =>
+        'errorCode' in outcome ? [{ index, eventId: events[index]?.eventId ?? '', ...outcome }] : [],
       );
-      const stillFailing: number[] = [];
-      pending.forEach((index, position) => {
-        const entry = entries[position];
-        if (entry?.SequenceNumber && entry.ShardId) {
-          results[index] = { shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
-        } else {
-          results[index] = {
-            errorCode: entry?.ErrorCode ?? 'Unknown',
-            errorMessage: entry?.ErrorMessage ?? '',
-          };
-          stillFailing.push(index);
-        }
-      });
-      pending = stillFailing;
-    }
-    const failed: RefusedEvent[] = pending.map((index) => {
-      const result = results[index] as { errorCode: string; errorMessage: string };
+      const accepted = events.length - failed.length;
+      logger.info('Events published', { accepted, failed: failed.length });
       return {
-        index,
-        eventId: events[index]?.eventId ?? '',
-        errorCode: result.errorCode,
-        errorMessage: result.errorMessage,
+        statusCode: 202,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          accepted,
+          failed,
+          records: outcomes.map((outcome, index) => ({ index, eventId: events[index]?.eventId, ...outcome })),
+        }),
       };
-    });
-    const accepted = events.length - failed.length;
-    logger.info('Events published', { accepted, failed: failed.length });
-    return {
-      statusCode: 202,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        accepted,
-        failed,
-        records: results.map((result, index) => ({ index, eventId: events[index]?.eventId, ...result })),
-      }),
-    };
-  });
+    })(event);
+  };
 
 // Kinesis's SDK client speaks HTTP/2 by default; HTTP/1.1 works everywhere, kinesis-mock's plain port included.
 const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });

@@ -13,7 +13,8 @@ import {
   type ProductEvent,
   type ProductStats,
   type ProductStatsStore,
-  statsIncrement,
+  type SequencedEvent,
+  statsIncrementOf,
 } from '../domain/product-event.ts';
 import { documentClient } from './dynamodb.ts';
 
@@ -21,8 +22,14 @@ import { documentClient } from './dynamodb.ts';
 const DEDUPE_DAYS = 7;
 
 /**
- * Stats per SKU in one table, applied-event ids in another. One TransactWriteItems puts the event id (only if
- * absent) and adds the event's counts, so a redelivered record either finds its id and changes nothing, or is
+ * Most events applied in one TransactWriteItems: it takes 100 actions, one of them the SKU's stats update.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+ */
+export const MAX_EVENTS_TOGETHER = 99;
+
+/**
+ * Stats per SKU in one table, applied-event ids in another. One TransactWriteItems puts the event ids (each only if
+ * absent) and adds the events' counts, so a redelivered record either finds its id and changes nothing, or is
  * applied whole: exactly-once effect on at-least-once delivery.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
  */
@@ -38,43 +45,8 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
   }
 
   async apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'> {
-    const increment = statsIncrement(event);
     try {
-      await this.documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tables.appliedEvents,
-                Item: {
-                  eventId: event.eventId,
-                  sku: event.sku,
-                  sequenceNumber,
-                  expiresAt: Math.floor(this.now().getTime() / 1000) + DEDUPE_DAYS * 86_400,
-                },
-                ConditionExpression: 'attribute_not_exists(eventId)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tables.stats,
-                Key: { sku: event.sku },
-                UpdateExpression:
-                  'ADD #views :views, reviews :reviews, ratingSum :ratingSum, purchases :purchases, units :units SET lastSequenceNumber = :sequence',
-                ExpressionAttributeNames: { '#views': 'views' },
-                ExpressionAttributeValues: {
-                  ':views': increment.views,
-                  ':reviews': increment.reviews,
-                  ':ratingSum': increment.ratingSum,
-                  ':purchases': increment.purchases,
-                  ':units': increment.units,
-                  ':sequence': sequenceNumber,
-                },
-              },
-            },
-          ],
-        }),
-      );
+      await this.writeTogether([{ event, sequenceNumber }]);
     } catch (error) {
       if (
         error instanceof TransactionCanceledException &&
@@ -86,6 +58,64 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     }
     await this.advanceLastEventAt(event);
     return 'applied';
+  }
+
+  /** One transaction for the events of a SKU: their ids put (each only if absent), their counts added once. */
+  async applyTogether(events: readonly SequencedEvent[]): Promise<'applied' | 'not applied'> {
+    const last = events.at(-1);
+    if (!last || events.length > MAX_EVENTS_TOGETHER) {
+      return 'not applied';
+    }
+    try {
+      await this.writeTogether(events);
+    } catch (error) {
+      // A condition failed (an id applied before) or another write raced it: nothing was written.
+      if (error instanceof TransactionCanceledException) {
+        return 'not applied';
+      }
+      throw error;
+    }
+    const latest = events.reduce((a, b) =>
+      Date.parse(a.event.occurredAt) >= Date.parse(b.event.occurredAt) ? a : b,
+    );
+    await this.advanceLastEventAt(latest.event);
+    return 'applied';
+  }
+
+  private async writeTogether(events: readonly SequencedEvent[]): Promise<void> {
+    const sku = events[0]?.event.sku;
+    const increment = statsIncrementOf(events.map(({ event }) => event));
+    const expiresAt = Math.floor(this.now().getTime() / 1000) + DEDUPE_DAYS * 86_400;
+    await this.documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...events.map(({ event, sequenceNumber }) => ({
+            Put: {
+              TableName: this.tables.appliedEvents,
+              Item: { eventId: event.eventId, sku: event.sku, sequenceNumber, expiresAt },
+              ConditionExpression: 'attribute_not_exists(eventId)',
+            },
+          })),
+          {
+            Update: {
+              TableName: this.tables.stats,
+              Key: { sku },
+              UpdateExpression:
+                'ADD #views :views, reviews :reviews, ratingSum :ratingSum, purchases :purchases, units :units SET lastSequenceNumber = :sequence',
+              ExpressionAttributeNames: { '#views': 'views' },
+              ExpressionAttributeValues: {
+                ':views': increment.views,
+                ':reviews': increment.reviews,
+                ':ratingSum': increment.ratingSum,
+                ':purchases': increment.purchases,
+                ':units': increment.units,
+                ':sequence': events.at(-1)?.sequenceNumber,
+              },
+            },
+          },
+        ],
+      }),
+    );
   }
 
   async find(sku: string): Promise<ProductStats | undefined> {

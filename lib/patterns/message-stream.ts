@@ -51,6 +51,10 @@ export class MessageStreamPattern extends Construct {
       serviceName: 'message-stream',
       description:
         'POST /stream/events: validates a batch of product events and writes it to Kinesis, retrying refused records.',
+      // One PutRecords of up to 500 records, then retries of the refused ones while time allows; it answers a second
+      // before its timeout, which ends before API Gateway's 29 s integration timeout, so the client gets the answer.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+      timeout: Duration.seconds(25),
     }).bindStream(this.stream, { access: 'write', env: 'EVENT_STREAM_NAME' });
 
     const aggregate = new AppFunction(this, 'AggregateEvents', {

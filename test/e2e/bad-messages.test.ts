@@ -522,7 +522,11 @@ describe('bad messages on queues, streams and topics', () => {
     }
 
     if (onLocalCloud()) {
-      // (c) Each consumer said why, naming the sequence number; (d) as many times as it was invoked with it.
+      // (c) Each consumer said why, naming the sequence number, (d) each time the batch that gave up on it was
+      // invoked, and a bounded number of times more: when the two bad items' records come in a batch without the good
+      // write's (its API call can come later on a busy machine), the whole batch fails, the event source bisects it,
+      // and bisecting does not count toward the retries.
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
       for (const consumer of ['RecordChanges', 'FillInbox']) {
         const { MaximumRetryAttempts } = await templateProperties(
           'AWS::Lambda::EventSourceMapping',
@@ -535,7 +539,8 @@ describe('bad messages on queues, streams and topics', () => {
           const invocations = failure.requestContext.approximateInvokeCount;
           expect(invocations).toBeLessThanOrEqual(1 + Number(MaximumRetryAttempts));
           const lines = await failureLogs(consumer, { sequenceNumber }, invocations);
-          expect(lines).toHaveLength(invocations);
+          expect(lines.length).toBeGreaterThanOrEqual(invocations);
+          expect(lines.length).toBeLessThanOrEqual(2 * (1 + Number(MaximumRetryAttempts)));
           expectInvalidContent(lines);
         }
       }

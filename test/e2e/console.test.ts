@@ -22,6 +22,11 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+/**
+ * How long one browser step (start, navigation, a wait for the page to show something) may take: a safety net for a
+ * machine busy with other work, not an expected time; each wait ends as soon as its condition holds.
+ */
+const STEP_DEADLINE_MS = 120_000;
 /** Where the test leaves what a person looks at after a run (git-ignored, with the rest of the e2e state). */
 const ARTIFACTS = path.join(STATE_DIRECTORY, 'artifacts');
 const PDF = path.resolve('examples/invoice.pdf');
@@ -39,9 +44,7 @@ const card = (name: RegExp): Locator => page.getByRole('region', { name });
 /** Waits until a card's status reads `status` (or a failure), and returns what it reads. */
 async function statusOf(region: Locator, wanted: string): Promise<string> {
   const badge = region.locator('.status .badge');
-  await badge
-    .filter({ hasText: new RegExp(`^(${wanted}|ERROR|FAILED|REJECTED)$`) })
-    .waitFor({ timeout: 45_000 });
+  await badge.filter({ hasText: new RegExp(`^(${wanted}|ERROR|FAILED|REJECTED)$`) }).waitFor();
   return (await badge.textContent()) ?? '';
 }
 
@@ -71,8 +74,13 @@ beforeAll(async () => {
   await access(CHROMIUM_PATH, constants.X_OK).catch(() => {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH to one`);
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    timeout: STEP_DEADLINE_MS,
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(STEP_DEADLINE_MS);
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     // Chromium logs every 4xx the page reads as an error; those the cards expect (a view not projected yet)
@@ -95,17 +103,17 @@ beforeAll(async () => {
     await page.getByLabel('API key').fill(target.apiKey);
     await page.getByRole('button', { name: 'Connect' }).click();
   }
-}, 60_000);
+}, 3 * STEP_DEADLINE_MS);
 
 afterAll(async () => {
   await browser?.close();
   await standalone?.close();
 });
 
-describe('the browser console', () => {
+describe('the browser console', { timeout: 3 * STEP_DEADLINE_MS }, () => {
   it('shows a card per pattern with its flow, connected to the stack and its WebSocket', async (context) => {
     context.skip(unreachable !== undefined, unreachable);
-    await page.locator('#connection-status', { hasText: 'WebSocket open' }).waitFor({ timeout: 20_000 });
+    await page.locator('#connection-status', { hasText: 'WebSocket open' }).waitFor();
     const titles = await page.locator('.card h2').allTextContents();
     expect(titles.map((title) => title.replace(/^\d+\s+/, ''))).toEqual([
       'API payload (synchronous)',

@@ -7,9 +7,16 @@ import { isPortFree } from '../../local/emulators/ports.ts';
 import { TEST_ASSEMBLY_DIRECTORY } from '../helpers/test-assembly.ts';
 import { targetName } from './target.ts';
 
+/** The line `npm start` prints once everything it started is ready. */
+const READY_LINE = 'Ctrl-C stops everything';
+/** A safety net against a start that hangs, not an expected start time. */
+const START_DEADLINE_MS = 240_000;
+
 // Local cloud only: it tests `npm start` itself, which LocalStack and AWS do not run.
 describe.runIf(targetName() === 'local')('npm start (the local cloud command)', () => {
-  it('serves the API and the console, and on Ctrl-C stops everything it started, DynamoDB Local included', async () => {
+  it('serves the API and the console, and on Ctrl-C stops everything it started, DynamoDB Local included', {
+    timeout: START_DEADLINE_MS + 60_000,
+  }, async () => {
     const state = await mkdtemp(path.join(tmpdir(), 'local-cloud-cli-'));
     const cli = spawn(
       process.execPath,
@@ -36,11 +43,21 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
     });
     const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 45_000;
-      while (!output.includes('Ctrl-C stops everything') && Date.now() < deadline && cli.exitCode === null) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(output).toContain('Ctrl-C stops everything');
+      // Ready when it says so; an exit before that is the failure to report. The deadline only keeps a hung start
+      // from hanging the suite: it is far above any start, on a busy machine too.
+      const ready = await new Promise<boolean>((resolve) => {
+        const deadline = setTimeout(() => resolve(false), START_DEADLINE_MS);
+        const settle = (value: boolean) => {
+          clearTimeout(deadline);
+          resolve(value);
+        };
+        const onOutput = () => output.includes(READY_LINE) && settle(true);
+        onOutput();
+        cli.stdout.on('data', onOutput);
+        cli.stderr.on('data', onOutput);
+        void exited.then(() => settle(output.includes(READY_LINE)));
+      });
+      expect(ready, `npm start did not print "${READY_LINE}"; it printed:\n${output}`).toBe(true);
       const outputs = JSON.parse(await readFile(path.join(state, 'outputs.json'), 'utf8')).DataSharingStack;
       const dynamoDbPort = Number(/DynamoDB Local listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
       const apiPort = Number(new URL(outputs.ApiUrl).port);
@@ -60,7 +77,12 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
       expect(await isPortFree(apiPort)).toBe(true);
       expect(await isPortFree(dynamoDbPort)).toBe(true);
     } finally {
-      cli.kill('SIGKILL');
+      // After a failure too, Ctrl-C first, so that it stops the emulators it started; SIGKILL only if that hangs.
+      if (cli.exitCode === null && cli.signalCode === null) {
+        cli.kill('SIGINT');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+        cli.kill('SIGKILL');
+      }
       await rm(state, { recursive: true, force: true });
     }
   });

@@ -338,6 +338,12 @@ describe('message queue pattern', () => {
 });
 
 describe('message stream pattern', () => {
+  it('gives the publisher time for retries of throttled records, ending before API Gateway’s 29 s', () => {
+    const publisher = template.toJSON().Resources[functionId('POST /stream/events')];
+    expect(publisher.Properties.Timeout).toBeGreaterThan(10);
+    expect(publisher.Properties.Timeout).toBeLessThan(29);
+  });
+
   it('encrypts the stream and keeps records a day', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', {
       ShardCount: 2,

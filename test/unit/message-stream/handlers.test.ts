@@ -1,7 +1,12 @@
 import type { PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ProductEvent, ProductStats, ProductStatsStore } from '../../../lambda/domain/product-event.ts';
+import type {
+  ProductEvent,
+  ProductStats,
+  ProductStatsStore,
+  SequencedEvent,
+} from '../../../lambda/domain/product-event.ts';
 import { statsIncrement } from '../../../lambda/domain/product-event.ts';
 import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent } from '../../helpers/events.ts';
@@ -10,21 +15,44 @@ vi.stubEnv('EVENT_STREAM_NAME', 'events');
 vi.stubEnv('STATS_TABLE_NAME', 'stats');
 vi.stubEnv('APPLIED_EVENTS_TABLE_NAME', 'applied');
 let publish: typeof import('../../../lambda/message-stream/publish-events.ts').makeHandler;
+let ANSWER_MARGIN_MS: number;
 let aggregate: typeof import('../../../lambda/message-stream/aggregate-events.ts').makeHandler;
 let getStats: typeof import('../../../lambda/message-stream/get-stats.ts').makeHandler;
 beforeAll(async () => {
-  publish = (await import('../../../lambda/message-stream/publish-events.ts')).makeHandler;
+  ({ makeHandler: publish, ANSWER_MARGIN_MS } = await import(
+    '../../../lambda/message-stream/publish-events.ts'
+  ));
   aggregate = (await import('../../../lambda/message-stream/aggregate-events.ts')).makeHandler;
   getStats = (await import('../../../lambda/message-stream/get-stats.ts')).makeHandler;
 });
 
-/** In-memory stats with the store's semantics: an event id applies once; records the order of application. */
+/**
+ * In-memory stats with the store's semantics: an event id applies once; events applied together all or none.
+ * Records the order of application and how many writes it took; `together: false` refuses every joint write.
+ */
 class FakeStats implements ProductStatsStore {
   readonly stats = new Map<string, ProductStats>();
   readonly applied: string[] = [];
+  writes = 0;
+  constructor(private readonly options: { together: boolean } = { together: true }) {}
+  async applyTogether(sequenced: readonly SequencedEvent[]) {
+    if (!this.options.together || sequenced.some(({ event }) => this.applied.includes(event.eventId))) {
+      return 'not applied' as const;
+    }
+    this.writes++;
+    for (const { event, sequenceNumber } of sequenced) {
+      this.add(event, sequenceNumber);
+    }
+    return 'applied' as const;
+  }
   async apply(event: ProductEvent, sequenceNumber: string) {
     if (this.applied.includes(event.eventId)) return 'duplicate' as const;
+    this.writes++;
     await new Promise((resolve) => setTimeout(resolve, event.type === 'view' ? 5 : 0));
+    this.add(event, sequenceNumber);
+    return 'applied' as const;
+  }
+  private add(event: ProductEvent, sequenceNumber: string) {
     this.applied.push(event.eventId);
     const current = this.stats.get(event.sku) ?? {
       sku: event.sku,
@@ -44,7 +72,6 @@ class FakeStats implements ProductStatsStore {
       units: current.units + add.units,
       lastSequenceNumber: sequenceNumber,
     });
-    return 'applied' as const;
   }
   async find(sku: string) {
     return this.stats.get(sku);
@@ -76,14 +103,19 @@ function kinesisRecord(data: string, sequenceNumber: string, partitionKey: strin
   };
 }
 
+/** A Lambda context with this much time left, as the runtime gives it. */
+const timeLeft = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
+
 describe('POST /stream/events', () => {
   it('retries only the records Kinesis refused, and reports what still failed by index', async () => {
     const calls: string[][] = [];
     let call = 0;
+    let clock = 0;
     const handler = publish({
       putRecords: async (records) => {
         calls.push(records.map((record) => JSON.parse(record.data).eventId));
         call++;
+        clock += 200;
         return records.map((record, index): PutRecordsResultEntry => {
           const id = JSON.parse(record.data).eventId;
           if (id === 'e3' || (id === 'e2' && call === 1)) {
@@ -95,9 +127,17 @@ describe('POST /stream/events', () => {
           return { ShardId: 'shardId-000000000000', SequenceNumber: String(100 + call * 10 + index) };
         });
       },
-      sleep: async () => {},
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      now: () => clock,
+      random: () => 0.999,
     });
-    const result = await handler(restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }));
+    // 4 s, less the second kept to answer: attempts of 200 ms after waits of 100, 200, 400 and 800 ms fit, not 1 s more.
+    const result = await handler(
+      restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }),
+      timeLeft(4_000),
+    );
     expect(result.statusCode).toBe(202);
     const body = JSON.parse(result.body);
     expect(body.accepted).toBe(2);
@@ -109,8 +149,28 @@ describe('POST /stream/events', () => {
         errorMessage: 'Rate exceeded for shard',
       },
     ]);
-    expect(calls).toEqual([['e1', 'e2', 'e3'], ['e2', 'e3'], ['e3'], ['e3']]);
+    expect(calls).toEqual([['e1', 'e2', 'e3'], ['e2', 'e3'], ['e3'], ['e3'], ['e3']]);
+    expect(clock).toBeLessThanOrEqual(4_000 - ANSWER_MARGIN_MS);
     expect(body.records[1]).toMatchObject({ index: 1, eventId: 'e2', sequenceNumber: '120' });
+  });
+
+  it('answers at once with the refused records when the invocation has no time left for a retry', async () => {
+    const sleep = vi.fn(async () => {});
+    const handler = publish({
+      putRecords: async (records) =>
+        records.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service failure.' })),
+      sleep,
+    });
+    const result = await handler(
+      restApiEvent({ path: '/stream/events', body: JSON.stringify({ events }) }),
+      timeLeft(ANSWER_MARGIN_MS),
+    );
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toMatchObject({
+      accepted: 0,
+      failed: [0, 1, 2].map((index) => ({ index, errorCode: 'InternalFailure' })),
+    });
+    expect(sleep).not.toHaveBeenCalled();
   });
 
   it('sends nothing when one event is invalid, and names its index', async () => {
@@ -120,6 +180,7 @@ describe('POST /stream/events', () => {
         path: '/stream/events',
         body: JSON.stringify({ events: [events[0], { ...events[2], rating: 9 }] }),
       }),
+      timeLeft(25_000),
     );
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(result.body).detail).toMatch(/indexes 1\.$/);
@@ -128,8 +189,66 @@ describe('POST /stream/events', () => {
 });
 
 describe('the stream consumer', () => {
-  it('applies every event once, a SKU’s events in sequence order, and reports an unreadable record by sequence number', async () => {
+  it('applies each SKU’s events of a batch in one write, and reports an unreadable record among them', async () => {
     const stats = new FakeStats();
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
+      kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
+      kinesisRecord('not json', '3', 'book'),
+      kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
+    expect(stats.writes).toBe(2);
+    expect(stats.stats.get('book')).toMatchObject({
+      views: 1,
+      reviews: 1,
+      ratingSum: 4,
+      lastSequenceNumber: '4',
+    });
+    expect(stats.stats.get('mug')).toMatchObject({ purchases: 1, units: 2, lastSequenceNumber: '2' });
+  });
+
+  it('applies a SKU’s events one by one, in order, from the first run that holds an event applied before', async () => {
+    const stats = new FakeStats();
+    await stats.apply(events[2] as ProductEvent, '4');
+    const later = { ...events[0], eventId: 'e4' };
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '5', 'book'),
+      kinesisRecord(JSON.stringify(events[2]), '6', 'book'),
+      kinesisRecord(JSON.stringify(later), '7', 'book'),
+      kinesisRecord(JSON.stringify(events[0]), '8', 'book'),
+    ];
+    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(response).toEqual({ batchItemFailures: [] });
+    // e3 was applied before, so e1, e3, e4 could not go together; e1 again starts another run, also refused.
+    expect(stats.applied).toEqual(['e3', 'e1', 'e4']);
+    expect(stats.stats.get('book')).toMatchObject({ views: 2, reviews: 1, lastSequenceNumber: '7' });
+  });
+
+  it('splits a SKU’s events into runs of at most 99, and where an event id comes again', async () => {
+    const { runsBySku } = await import('../../../lambda/message-stream/apply-by-sku.ts');
+    const books = Array.from({ length: 120 }, (_, i) =>
+      kinesisRecord(JSON.stringify({ ...events[0], eventId: `v${i}` }), String(i), 'book'),
+    );
+    const mugs = ['m0', 'm1', 'm0', 'm2'].map((eventId, i) =>
+      kinesisRecord(JSON.stringify({ ...events[1], eventId }), String(200 + i), 'mug'),
+    );
+    const runs = runsBySku([...books, ...mugs]);
+    expect(runs.map((skuRuns) => skuRuns.map((run) => run.length))).toEqual([
+      [99, 21],
+      [2, 2],
+    ]);
+    expect(
+      runs[1]?.map((run) => run.map(({ event, sequenceNumber }) => `${event.eventId}@${sequenceNumber}`)),
+    ).toEqual([
+      ['m0@200', 'm1@201'],
+      ['m0@202', 'm2@203'],
+    ]);
+  });
+
+  it('applies every event once, a SKU’s events in sequence order, and reports an unreadable record by sequence number', async () => {
+    const stats = new FakeStats({ together: false });
     const records = [
       kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
       kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
