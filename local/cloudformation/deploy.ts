@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type PseudoParameters, type ResolveContext, referencedResources, resolve } from './intrinsics.ts';
+import { deploymentOrder, resourceDependencies, runInDependencyOrder } from './dependency-order.ts';
+import { type PseudoParameters, type ResolveContext, resolve } from './intrinsics.ts';
 import { generatedName } from './physical-ids.ts';
 import { TemplateError } from './template-error.ts';
+
+export { deploymentOrder } from './dependency-order.ts';
+
 import type { CfnResource, CfnTemplate, DeployedResource, DeployedStack, ResourceProvider } from './types.ts';
 
 /** A resource type the local cloud accepts without creating anything, and why that is safe. */
@@ -24,10 +28,19 @@ export interface DeployOptions {
   readonly parameters?: Readonly<Record<string, unknown>>;
   /** Called as each resource is created, for progress output. */
   readonly onResource?: (resource: DeployedResource) => void;
+  /** Most resources created at the same time. @default {@link MAX_CONCURRENT_CREATES} */
+  readonly concurrency?: number;
 }
 
 /**
- * Creates a template's resources in dependency order, as CloudFormation does, and resolves its outputs.
+ * Most resources the local cloud creates at once. CloudFormation creates every resource whose dependencies are
+ * met in parallel; a bound keeps a wide template from opening hundreds of requests to one emulator at once.
+ */
+export const MAX_CONCURRENT_CREATES = 8;
+
+/**
+ * Creates a template's resources as CloudFormation does: each as soon as the resources it depends on exist,
+ * independent ones in parallel; then resolves its outputs. A failure names the resource and stops the creation.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html
  */
 export async function deployStack(options: DeployOptions): Promise<DeployedStack> {
@@ -83,52 +96,23 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
     return resource;
   }
 
-  const included = Object.entries(template.Resources).filter(
-    ([, resource]) => resource.Condition === undefined || context.condition(resource.Condition),
+  const included = new Map(
+    Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Condition === undefined || context.condition(resource.Condition),
+    ),
   );
-  for (const [logicalId, resource] of deploymentOrder(new Map(included))) {
+  const dependencies = resourceDependencies(included);
+  const order = deploymentOrder(included, dependencies).map(([logicalId]) => logicalId);
+  const create = async (logicalId: string): Promise<void> => {
+    const resource = included.get(logicalId) as CfnResource;
+    // Resolved only now: every resource it references has been created.
     const properties = (resolve(resource.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ??
       {}) as Record<string, unknown>;
-    const ignoredType = ignored.get(resource.Type);
-    let created: DeployedResource;
-    if (ignoredType) {
-      created = ignoredResource(logicalId, resource.Type, properties, ignoredType, pseudo);
-    } else {
-      const provider = options.providers[resource.Type];
-      if (!provider) {
-        throw new TemplateError(
-          `Resource ${logicalId}: the local cloud does not support ${resource.Type} (add a provider or an ignore entry)`,
-        );
-      }
-      try {
-        const result = await provider.create({
-          logicalId,
-          type: resource.Type,
-          properties,
-          stackName,
-          region,
-          accountId,
-        });
-        created = {
-          logicalId,
-          type: resource.Type,
-          physicalId: result.physicalId,
-          properties,
-          attributes: result.attributes ?? {},
-        };
-      } catch (error) {
-        if (error instanceof TemplateError) {
-          throw error;
-        }
-        const message = error instanceof Error ? error.message : String(error);
-        throw new TemplateError(`Resource ${logicalId} (${resource.Type}) failed to create: ${message}`, {
-          cause: error,
-        });
-      }
-    }
+    const created = await createResource(logicalId, resource.Type, properties, options, ignored, pseudo);
     deployed.set(logicalId, created);
     options.onResource?.(created);
-  }
+  };
+  await runInDependencyOrder(order, dependencies, create, options.concurrency ?? MAX_CONCURRENT_CREATES);
 
   const outputs: Record<string, string> = {};
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
@@ -139,41 +123,47 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
     outputs[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
 
-  return { stackName, region, accountId, resources: deployed, outputs };
+  // In dependency order, as a one-at-a-time creation would list them, whatever order they finished in.
+  const resources = new Map(order.map((logicalId) => [logicalId, deployedResource(logicalId)]));
+  return { stackName, region, accountId, resources, outputs };
 }
 
-/** Resources ordered so each comes after what it references or names in DependsOn; template order otherwise. */
-export function deploymentOrder(resources: ReadonlyMap<string, CfnResource>): Array<[string, CfnResource]> {
-  const ids = new Set(resources.keys());
-  const dependencies = new Map<string, Set<string>>();
-  for (const [logicalId, resource] of resources) {
-    const needs = referencedResources(resource.Properties ?? {}, ids);
-    const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
-    for (const dependency of dependsOn) {
-      if (!ids.has(dependency)) {
-        throw new TemplateError(`Resource ${logicalId}: DependsOn names ${dependency}, which is not created`);
-      }
-      needs.add(dependency);
-    }
-    needs.delete(logicalId);
-    dependencies.set(logicalId, needs);
+/** Creates one resource with its type's provider, or stands it in for an ignored type. */
+async function createResource(
+  logicalId: string,
+  type: string,
+  properties: Record<string, unknown>,
+  options: DeployOptions,
+  ignored: ReadonlyMap<string, IgnoredType>,
+  pseudo: PseudoParameters,
+): Promise<DeployedResource> {
+  const ignoredType = ignored.get(type);
+  if (ignoredType) {
+    return ignoredResource(logicalId, type, properties, ignoredType, pseudo);
   }
-
-  const ordered: Array<[string, CfnResource]> = [];
-  const done = new Set<string>();
-  while (ordered.length < resources.size) {
-    const ready = [...resources].find(
-      ([logicalId]) =>
-        !done.has(logicalId) && [...(dependencies.get(logicalId) ?? [])].every((id) => done.has(id)),
+  const provider = options.providers[type];
+  if (!provider) {
+    throw new TemplateError(
+      `Resource ${logicalId}: the local cloud does not support ${type} (add a provider or an ignore entry)`,
     );
-    if (!ready) {
-      const stuck = [...resources.keys()].filter((id) => !done.has(id));
-      throw new TemplateError(`Circular dependency between resources: ${stuck.join(', ')}`);
-    }
-    ordered.push(ready);
-    done.add(ready[0]);
   }
-  return ordered;
+  try {
+    const { stackName, region, accountId } = options;
+    const result = await provider.create({ logicalId, type, properties, stackName, region, accountId });
+    return {
+      logicalId,
+      type,
+      physicalId: result.physicalId,
+      properties,
+      attributes: result.attributes ?? {},
+    };
+  } catch (error) {
+    if (error instanceof TemplateError) {
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TemplateError(`Resource ${logicalId} (${type}) failed to create: ${message}`, { cause: error });
+  }
 }
 
 function parameterValues(
