@@ -4,6 +4,7 @@ import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import { CONSOLE_PATH, consoleSite } from './console-site.ts';
 import { FaultInjector } from './lambda/fault-injection.ts';
 import { synthesize } from './synth.ts';
+import { measured, Timings } from './timings.ts';
 
 /** The API port `npm start` uses unless told otherwise. */
 const DEFAULT_PORT = 4010;
@@ -19,6 +20,7 @@ Options:
   --assembly <dir>  the cloud assembly folder (default cdk.out)
   --state <dir>     where outputs.json and logs/ are written (default .local-cloud)
   --quiet           do not echo function and emulator output
+  --timings         print how long each step of the boot took
   --watch           reload edited handlers in place (only the functions an edit reaches), and apply edits to
                     the CDK app (lib/, bin/) by synthesizing again and updating only what changed
   --faults <file>   inject faults into function invocations, as the JSON fault plan in <file> says
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
       assembly: { type: 'string', default: 'cdk.out' },
       state: { type: 'string', default: '.local-cloud' },
       quiet: { type: 'boolean', default: false },
+      timings: { type: 'boolean', default: false },
       faults: { type: 'string' },
       watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -52,9 +55,16 @@ async function main(): Promise<void> {
 
   const faults = values.faults ? await readFaultPlan(values.faults) : undefined;
   const started = performance.now();
+  // Measured from the start of the process, so Node.js and loading the modules count too.
+  const timings = values.timings ? new Timings() : undefined;
+  timings?.mark('command line read');
+  let assembly: string | Promise<string> = values.assembly;
   if (values.synth && !values['no-synth']) {
     console.log('Synthesizing the CDK app (cdk synth)');
-    await synthesize({ outputDirectory: values.assembly });
+    // The emulators start meanwhile.
+    assembly = measured(timings, 'synthesis', () => synthesize({ outputDirectory: values.assembly })).then(
+      () => values.assembly,
+    );
   }
   let cloud: LocalCloud | undefined;
   let stopWatching: (() => void) | undefined;
@@ -71,18 +81,23 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   cloud = await startLocalCloud({
-    assemblyDirectory: values.assembly,
+    assemblyDirectory: assembly,
     stateDirectory: values.state,
     port,
     log: (line) => console.log(line),
     onOutput: values.quiet ? undefined : (source, line) => console.log(`[${source}] ${line}`),
     faults,
     site: consoleSite(),
+    timings,
   });
+  timings?.mark('ready');
   if (faults) {
     console.log(`Injecting faults from ${values.faults} (seed ${faults.seed})`);
   }
   printReady(cloud, (performance.now() - started) / 1000);
+  if (timings) {
+    console.log(`\nTimings (from the start of the process):\n${timings.format()}`);
+  }
   if (values.watch) {
     const { watchLocalCloud } = await import('../dev/watch-local-cloud.ts');
     const watching = await watchLocalCloud({

@@ -1,24 +1,38 @@
-import { referencedResources } from './intrinsics.ts';
+import { deploymentOrder, resourceDependencies, runInDependencyOrder } from './dependency-order.ts';
 import { providerFailure, StackContext, type StackSettings } from './stack-context.ts';
-import { TemplateError } from './template-error.ts';
 import type { CfnResource, DeployedResource, DeployedStack } from './types.ts';
 
+export { deploymentOrder } from './dependency-order.ts';
 export type { IgnoredType } from './ignored-types.ts';
 
 export interface DeployOptions extends StackSettings {
   /** Called as each resource is created, for progress output. */
   readonly onResource?: (resource: DeployedResource) => void;
+  /** Most resources created at the same time. @default {@link MAX_CONCURRENT_CREATES} */
+  readonly concurrency?: number;
 }
 
 /**
- * Creates a template's resources in dependency order, as CloudFormation does, and resolves its outputs.
+ * Most resources the local cloud creates at once. CloudFormation creates every resource whose dependencies are
+ * met in parallel; a bound keeps a wide template from opening hundreds of requests to one emulator at once.
+ */
+export const MAX_CONCURRENT_CREATES = 8;
+
+/**
+ * Creates a template's resources as CloudFormation does: each as soon as the resources it depends on exist,
+ * independent ones in parallel; then resolves its outputs. A failure names the resource and stops the creation.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html
  */
 export async function deployStack(options: DeployOptions): Promise<DeployedStack> {
   const { stackName, region, accountId } = options;
   const deployed = new Map<string, DeployedResource>();
   const stack = new StackContext(options, deployed);
-  for (const [logicalId, resource] of deploymentOrder(stack.includedResources())) {
+  const included = stack.includedResources();
+  const dependencies = resourceDependencies(included);
+  const order = deploymentOrder(included, dependencies).map(([logicalId]) => logicalId);
+  const create = async (logicalId: string): Promise<void> => {
+    const resource = included.get(logicalId) as CfnResource;
+    // Resolved only now: every resource it references has been created.
     const properties = stack.properties(logicalId, resource);
     const provider = stack.provider(logicalId, resource.Type);
     let created: DeployedResource;
@@ -43,47 +57,18 @@ export async function deployStack(options: DeployOptions): Promise<DeployedStack
     }
     deployed.set(logicalId, created);
     options.onResource?.(created);
-  }
+  };
+  await runInDependencyOrder(order, dependencies, create, options.concurrency ?? MAX_CONCURRENT_CREATES);
+  // In dependency order, as a one-at-a-time creation would list them, whatever order they finished in.
+  const resources = new Map(
+    order.map((logicalId) => [logicalId, deployed.get(logicalId) as DeployedResource]),
+  );
   return {
     stackName,
     stackId: stack.stackId,
     region,
     accountId,
-    resources: deployed,
+    resources,
     outputs: stack.outputs(),
   };
-}
-
-/** Resources ordered so each comes after what it references or names in DependsOn; template order otherwise. */
-export function deploymentOrder(resources: ReadonlyMap<string, CfnResource>): Array<[string, CfnResource]> {
-  const ids = new Set(resources.keys());
-  const dependencies = new Map<string, Set<string>>();
-  for (const [logicalId, resource] of resources) {
-    const needs = referencedResources(resource.Properties ?? {}, ids);
-    const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
-    for (const dependency of dependsOn) {
-      if (!ids.has(dependency)) {
-        throw new TemplateError(`Resource ${logicalId}: DependsOn names ${dependency}, which is not created`);
-      }
-      needs.add(dependency);
-    }
-    needs.delete(logicalId);
-    dependencies.set(logicalId, needs);
-  }
-
-  const ordered: Array<[string, CfnResource]> = [];
-  const done = new Set<string>();
-  while (ordered.length < resources.size) {
-    const ready = [...resources].find(
-      ([logicalId]) =>
-        !done.has(logicalId) && [...(dependencies.get(logicalId) ?? [])].every((id) => done.has(id)),
-    );
-    if (!ready) {
-      const stuck = [...resources.keys()].filter((id) => !done.has(id));
-      throw new TemplateError(`Circular dependency between resources: ${stuck.join(', ')}`);
-    }
-    ordered.push(ready);
-    done.add(ready[0]);
-  }
-  return ordered;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { EmulatorError } from './emulator-error.ts';
+import { EmulatorError, EmulatorExitedError } from './emulator-error.ts';
 
 /** An emulator running as a child process. */
 export interface RunningEmulator {
@@ -30,10 +30,19 @@ export interface ChildEmulatorOptions {
   readonly startTimeoutMs?: number;
   /** Each line the emulator prints. */
   readonly onOutput?: (line: string) => void;
+  /** How long {@link RunningEmulator.stop} waits after SIGTERM before SIGKILL. @default 5 s */
+  readonly stopGraceMs?: number;
+  /** Runs once the process is gone, with its exit code or signal, before `stop()` and `kill()` resolve. */
+  readonly onExit?: (status: number | string) => Promise<void>;
 }
 
 const OUTPUT_LINES_KEPT = 30;
 const STOP_GRACE_MS = 5_000;
+/**
+ * Between two readiness checks. A refused connection costs well under a millisecond, and the check also runs
+ * as soon as the emulator prints a line, so readiness is seen within a few ms of the port answering.
+ */
+const READY_POLL_MS = 10;
 
 /** Every child still running, killed on exit so a crash of the local cloud leaves none behind. */
 const running = new Set<ChildProcess>();
@@ -52,7 +61,9 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
   });
   running.add(child);
   const recentOutput: string[] = [];
+  let printed: () => void = () => {};
   const onChunk = (chunk: Buffer): void => {
+    printed();
     for (const line of chunk.toString('utf8').split(/\r?\n/)) {
       if (line.trim() === '') {
         continue;
@@ -67,7 +78,7 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
   child.stdout?.on('data', onChunk);
   child.stderr?.on('data', onChunk);
 
-  const exited = new Promise<number | string>((resolve) => {
+  const gone = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       running.delete(child);
       resolve(code ?? signal ?? 'unknown');
@@ -77,18 +88,24 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
       resolve((error as NodeJS.ErrnoException).code ?? error.message);
     });
   });
+  const exited = gone.then(async (status) => {
+    await options.onExit?.(status).catch(() => {});
+    return status;
+  });
   let exitStatus: number | string | undefined;
-  void exited.then((status) => {
+  void gone.then((status) => {
     exitStatus = status;
+    printed();
   });
 
   const stop = async (): Promise<void> => {
     if (exitStatus !== undefined) {
+      await exited;
       return;
     }
     child.stdin?.end();
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.stopGraceMs ?? STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
   };
@@ -96,21 +113,31 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
   const kill = async (): Promise<void> => {
     if (exitStatus === undefined) {
       child.kill('SIGKILL');
-      await exited;
     }
+    await exited;
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exitStatus !== undefined) {
-      throw new EmulatorError(
+      await exited;
+      throw new EmulatorExitedError(
         `${options.name} exited (${exitStatus}) before it was ready. Its last output:\n  ${recentOutput.join('\n  ')}`,
+        exitStatus,
       );
     }
     if (await options.isReady().catch(() => false)) {
+      printed = () => {};
       return { name: options.name, endpoint: options.endpoint, stop, kill };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The next check comes after the poll interval, or at once when the emulator prints or exits.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, READY_POLL_MS);
+      printed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
   await stop();
   throw new EmulatorError(

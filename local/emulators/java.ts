@@ -25,10 +25,16 @@ export function parseJavaMajorVersion(versionOutput: string): number | undefined
   return major === 1 ? Number(match[2]) : major;
 }
 
+/** A Java runtime that can run DynamoDB Local. */
+export interface JavaRuntime {
+  readonly executable: string;
+  readonly major: number;
+  /** What `java -version` printed: tells one build from another, e.g. for class-data sharing archives. */
+  readonly versionOutput: string;
+}
+
 /** Checks that Java 17+ can run, and fails with what to install when it cannot. */
-export async function requireJava(
-  executable = javaExecutable(),
-): Promise<{ executable: string; major: number }> {
+export async function requireJava(executable = javaExecutable()): Promise<JavaRuntime> {
   let output: string;
   try {
     const result = await promisify(execFile)(executable, ['-version'], { timeout: 15_000 });
@@ -45,5 +51,18 @@ export async function requireJava(
       `DynamoDB Local needs Java ${MINIMUM_JAVA_MAJOR} or newer; \`${executable} -version\` says: ${output.split('\n')[0]}. ${INSTALL_HINT}`,
     );
   }
-  return { executable, major };
+  return { executable, major, versionOutput: output };
+}
+
+const checked = new Map<string, Promise<JavaRuntime>>();
+
+/** {@link requireJava}, run once per executable in this process (each run starts a JVM); failures are not kept. */
+export function requireJavaOnce(executable = javaExecutable()): Promise<JavaRuntime> {
+  let check = checked.get(executable);
+  if (!check) {
+    check = requireJava(executable);
+    checked.set(executable, check);
+    check.catch(() => checked.delete(executable));
+  }
+  return check;
 }

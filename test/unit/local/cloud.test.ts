@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, rewriteExecuteApiUrls, startLocalCloud } from '../../../local/cloud.ts';
 import { isPortFree } from '../../../local/emulators/ports.ts';
+import { Timings } from '../../../local/timings.ts';
+import { eventually } from '../../helpers/eventually.ts';
 
 const FIXTURE = path.resolve('test/fixtures/assembly');
 
@@ -76,6 +78,60 @@ describe('the local cloud on a fixture assembly (API Gateway + Lambda, no databa
     const { Url } = cloud.outputs.Greeter as Record<string, string>;
     const response = await fetch(`${Url}hello/ada`);
     expect(response.status).toBe(403);
+  });
+});
+
+describe('booting while the assembly is still being synthesized', () => {
+  it('starts the emulators it is asked for at once, then stops those the template does not use', async () => {
+    const directory = await fixtureCopy();
+    const lines: string[] = [];
+    let synthesized: (folder: string) => void = () => {};
+    const timings = new Timings();
+    const booting = startLocalCloud({
+      assemblyDirectory: new Promise<string>((resolve) => (synthesized = resolve)),
+      stateDirectory: path.join(directory, 'state'),
+      port: 0,
+      emulators: ['fauxqs'],
+      log: (line) => lines.push(line),
+      timings,
+    });
+    try {
+      await eventually(async () => (lines.length > 0 ? lines : undefined), { timeoutMs: 10_000 });
+      expect(lines).toEqual(['Starting fauxqs (SQS, SNS, S3)']);
+      synthesized(directory);
+      const cloud = await booting;
+      // The fixture has no queue, bucket or topic: fauxqs goes, and functions get no endpoint for it.
+      expect(lines).toContain('Stopping fauxqs: the template does not use it');
+      expect(cloud.emulatorEndpoints).toEqual({});
+      const { Url, Key } = cloud.outputs.Greeter as Record<string, string>;
+      const response = await fetch(`${Url}hello/ada`, { headers: { 'x-api-key': Key as string } });
+      expect(response.status).toBe(200);
+      expect(timings.entries().map((entry) => entry.name)).toEqual([
+        'emulator fauxqs',
+        'resources of Greeter',
+        'API server',
+      ]);
+      await cloud.stop();
+    } finally {
+      synthesized(directory);
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('fails as the synthesis does, after stopping the emulators it started', async () => {
+    const directory = await fixtureCopy();
+    const lines: string[] = [];
+    await expect(
+      startLocalCloud({
+        assemblyDirectory: Promise.reject(new Error('cdk synth failed (exit 1)')),
+        stateDirectory: path.join(directory, 'state'),
+        port: 0,
+        emulators: ['fauxqs'],
+        log: (line) => lines.push(line),
+      }),
+    ).rejects.toThrow('cdk synth failed (exit 1)');
+    expect(lines).toEqual(['Starting fauxqs (SQS, SNS, S3)']);
+    await rm(directory, { recursive: true, force: true });
   });
 });
 

@@ -130,6 +130,94 @@ describe('deployStack', () => {
   });
 });
 
+describe('deployStack creating resources concurrently', () => {
+  /** A provider whose creations each take `delayMs`, counting how many run at once. */
+  function timedProvider(delaysMs: Record<string, number>, log: string[]) {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const provider: ResourceProvider = {
+      async create(request) {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        log.push(`start ${request.logicalId}`);
+        await new Promise((resolve) => setTimeout(resolve, delaysMs[request.logicalId] ?? 0));
+        log.push(`end ${request.logicalId}`);
+        inFlight -= 1;
+        return {
+          physicalId: `${request.logicalId}-physical`,
+          attributes: { Arn: `arn:test:${request.logicalId}` },
+        };
+      },
+    };
+    return { provider, mostInFlight: () => mostInFlight };
+  }
+
+  const fanIn: CfnTemplate = {
+    Resources: {
+      Orders: { Type: 'Test::R' },
+      Receipts: { Type: 'Test::R' },
+      Events: { Type: 'Test::R' },
+      Handler: {
+        Type: 'Test::R',
+        Properties: {
+          Tables: [{ Ref: 'Orders' }, { 'Fn::GetAtt': ['Receipts', 'Arn'] }],
+          Stream: { 'Fn::Sub': '${Events.Arn}/stream' },
+        },
+      },
+    },
+  };
+
+  it('creates resources that do not depend on each other at the same time, and a dependent one after them all', async () => {
+    const log: string[] = [];
+    const { provider, mostInFlight } = timedProvider({ Orders: 30, Receipts: 5, Events: 15 }, log);
+    const stack = await deployStack({ ...base, template: fanIn, providers: { 'Test::R': provider } });
+    expect(mostInFlight()).toBe(3);
+    expect(log.slice(0, 3).sort()).toEqual(['start Events', 'start Orders', 'start Receipts']);
+    expect(log.indexOf('start Handler')).toBeGreaterThan(log.indexOf('end Orders'));
+    expect(stack.resources.get('Handler')?.properties).toEqual({
+      Tables: ['Orders-physical', 'arn:test:Receipts'],
+      Stream: 'arn:test:Events/stream',
+    });
+  });
+
+  it('lists the resources in dependency and template order, whatever order they were created in', async () => {
+    const { provider } = timedProvider({ Orders: 30, Receipts: 5, Events: 15 }, []);
+    const stack = await deployStack({ ...base, template: fanIn, providers: { 'Test::R': provider } });
+    expect([...stack.resources.keys()]).toEqual(['Orders', 'Receipts', 'Events', 'Handler']);
+  });
+
+  it('keeps to the concurrency it is given', async () => {
+    const { provider, mostInFlight } = timedProvider({ Orders: 10, Receipts: 10, Events: 10 }, []);
+    await deployStack({ ...base, template: fanIn, providers: { 'Test::R': provider }, concurrency: 2 });
+    expect(mostInFlight()).toBe(2);
+  });
+
+  it('names the resource that failed and creates nothing after it', async () => {
+    const created: string[] = [];
+    const failing: ResourceProvider = {
+      async create(request) {
+        if (request.logicalId === 'Receipts') {
+          throw new Error('ValidationException: bad key schema');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        created.push(request.logicalId);
+        return { physicalId: request.logicalId };
+      },
+    };
+    const template: CfnTemplate = {
+      Resources: {
+        ...fanIn.Resources,
+        Unrelated: { Type: 'Test::R', DependsOn: 'Orders' },
+      },
+    };
+    await expect(
+      deployStack({ ...base, template, providers: { 'Test::R': failing }, concurrency: 2 }),
+    ).rejects.toThrow('Resource Receipts (Test::R) failed to create: ValidationException: bad key schema');
+    // Orders was under way when Receipts failed; Events (no slot yet), Handler and Unrelated never started.
+    expect(created).toEqual(['Orders']);
+  });
+});
+
 describe('deploymentOrder', () => {
   it('reports a circular dependency with the resources involved', () => {
     const resources = new Map<string, CfnResource>([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startChildEmulator } from '../../../../local/emulators/child-emulator.ts';
+import { EmulatorExitedError } from '../../../../local/emulators/emulator-error.ts';
 
 describe('startChildEmulator', () => {
   it('fails with the emulator’s last output when it exits before it is ready', async () => {
@@ -52,5 +53,45 @@ describe('startChildEmulator', () => {
     await emulator.stop();
     await emulator.stop();
     expect(emulator.endpoint).toBe('http://127.0.0.1:1');
+  });
+});
+
+describe('startChildEmulator, when the process ends', () => {
+  it('says with what status it exited before it was ready', async () => {
+    const failure = await startChildEmulator({
+      name: 'Crashing emulator',
+      command: process.execPath,
+      args: ['-e', 'process.kill(process.pid, "SIGABRT")'],
+      endpoint: 'http://127.0.0.1:1',
+      isReady: async () => false,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(EmulatorExitedError);
+    expect((failure as EmulatorExitedError).status).toBe('SIGABRT');
+  });
+
+  it('runs onExit with the exit status before stop() resolves', async () => {
+    const statuses: Array<number | string> = [];
+    let listening = false;
+    const emulator = await startChildEmulator({
+      name: 'Tidy emulator',
+      command: process.execPath,
+      args: [
+        '-e',
+        'process.on("SIGTERM", () => process.exit(143)); console.log("ready"); setInterval(() => {}, 1000)',
+      ],
+      endpoint: 'http://127.0.0.1:1',
+      onOutput: () => {
+        listening = true;
+      },
+      isReady: async () => listening,
+      onExit: async (status) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        statuses.push(status);
+      },
+    });
+    await emulator.stop();
+    expect(statuses).toEqual([143]);
+    await emulator.stop();
+    expect(statuses).toEqual([143]);
   });
 });
