@@ -3,7 +3,7 @@ import path from 'node:path';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type RunningEmulator, startChildEmulator } from './child-emulator.ts';
-import { freePort } from './ports.ts';
+import { acceptsConnections, freePort } from './ports.ts';
 
 const LOOPBACK_ONLY = path.join(import.meta.dirname, 'loopback-only.mjs');
 const EXIT_WITH_PARENT = path.join(import.meta.dirname, 'exit-with-parent.mjs');
@@ -59,7 +59,12 @@ export async function startKinesisMock(options: {
           : {}),
       },
       endpoint,
+      // A request through the SDK costs about a millisecond of this process's CPU; until the port is open, a bare
+      // connection attempt tells as much for a twentieth of that.
       isReady: async () => {
+        if (!(await acceptsConnections(options.port))) {
+          return false;
+        }
         await client.send(new ListStreamsCommand({}));
         return true;
       },

@@ -1,5 +1,6 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, isPortFree } from '../../../../local/emulators/ports.ts';
+import { acceptsConnections, freePort, isPortFree } from '../../../../local/emulators/ports.ts';
 
 describe('freePort', () => {
   it('never hands out the same port twice, even before anything listens on it', async () => {
@@ -9,5 +10,19 @@ describe('freePort', () => {
     }
     expect(new Set(ports).size).toBe(ports.length);
     expect(await isPortFree(ports[0] as number)).toBe(true);
+  });
+});
+
+describe('acceptsConnections', () => {
+  it('tells a port something listens on from one nothing listens on', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      expect(await acceptsConnections(port)).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await acceptsConnections(port)).toBe(false);
   });
 });
