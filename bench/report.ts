@@ -1,3 +1,4 @@
+import type { InnerLoopResult } from './inner-loop-report.ts';
 import type { LatencySummary } from './stats.ts';
 import type { VersusResult } from './versus-serverless-offline.ts';
 
@@ -18,6 +19,8 @@ export interface PatternResult {
 export interface FunctionResult {
   readonly name: string;
   readonly bundleBytes: number;
+  /** The bundle gzipped (absent from runs before it was measured). */
+  readonly gzipBytes?: number;
   readonly initMs?: number;
 }
 
@@ -52,21 +55,18 @@ export interface BenchResults {
   readonly throttledRequests: number;
   /** The local cloud's API Gateway + Lambda emulation against serverless-offline's, on one trivial handler. */
   readonly versus?: VersusResult;
+  /** Whole-process timings of synthesis, `npm start` and watch mode (see inner-loop.ts). */
+  readonly innerLoop?: InnerLoopResult;
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
-/** The Markdown report: the pattern table first, then boot, bundles and overhead. */
+/** The Markdown report of the patterns: their table first, then boot, overhead and the side by side. */
 export function renderMarkdown(results: BenchResults, chartFile: string): string {
   const { settings, machine } = results;
   const rows = results.patterns.map(
     (p) =>
       `| ${p.name} | ${ms(p.response.p50)} | ${ms(p.visible.p50)} | ${ms(p.visible.p95)} | ${ms(p.visible.p99)} | ${ms(p.coldVisibleMs)} | ${p.throughputPerSecond === undefined ? 'n/a' : p.throughputPerSecond.toFixed(1)} | ${p.visibleWhen} |`,
-  );
-  const slowest = [...results.functions].sort((a, b) => b.bundleBytes - a.bundleBytes);
-  const functionRows = slowest.map(
-    (f) => `| ${f.name} | ${kib(f.bundleBytes)} | ${f.initMs === undefined ? 'not invoked' : ms(f.initMs)} |`,
   );
   return `# Pattern benchmark (local cloud)
 
@@ -86,10 +86,6 @@ ${rows.join('\n')}
   DynamoDB \`GetItem\` made directly: ${ms(results.overhead.overheadP50Ms)} at p50 (API ${ms(results.overhead.api.p50)},
   raw call ${ms(results.overhead.rawDynamoDb.p50)}).
 - Requests throttled by the usage plan (429) and retried: ${results.throttledRequests}.
-
-| function | bundle | init (first invocation) |
-| --- | --- | --- |
-${functionRows.join('\n')}
 ${results.versus ? renderVersus(results.versus) : ''}`;
 }
 

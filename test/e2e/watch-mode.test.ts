@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliProcess } from '../../dev/cli-process.ts';
+import { copyProject, type ProjectCopy } from '../../dev/project-copy.ts';
 import { TEST_ASSEMBLY_DIRECTORY } from '../helpers/test-assembly.ts';
-import { CliProcess } from './cli-process.ts';
-import { copyProject, type ProjectCopy } from './project-copy.ts';
 import { targetName } from './target.ts';
 
 interface Api {

@@ -94,8 +94,6 @@ describe('the report', () => {
     expect(markdown).toContain(
       '| 2. Message queue <&> | 25 ms | 1500 ms | 2500 ms | 2500 ms | 3000 ms | n/a | DONE |',
     );
-    expect(markdown).toContain('| ApiPayloadRecordOrder | 200 KiB | 180 ms |');
-    expect(markdown).toContain('| Unused | 1 KiB | not invoked |');
     expect(markdown).toContain('9 ms at p50');
   });
 
