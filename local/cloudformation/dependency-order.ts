@@ -56,26 +56,41 @@ export function runInDependencyOrder(
   run: (id: string) => Promise<void>,
   concurrency: number,
 ): Promise<void> {
-  const waiting = [...order];
-  const done = new Set<string>();
+  const position = new Map(order.map((id, index) => [id, index]));
+  // Kahn's algorithm: what each id still waits for, and who waits for it.
+  const waitingFor = new Map(order.map((id) => [id, dependencies.get(id)?.size ?? 0]));
+  const dependents = new Map<string, string[]>();
+  for (const id of order) {
+    for (const dependency of dependencies.get(id) ?? []) {
+      const waiting = dependents.get(dependency) ?? [];
+      waiting.push(id);
+      dependents.set(dependency, waiting);
+    }
+  }
+  const ready = order.filter((id) => waitingFor.get(id) === 0);
+  let finished = 0;
   let running = 0;
   let failure: { readonly error: unknown } | undefined;
-  const isReady = (id: string): boolean =>
-    [...(dependencies.get(id) ?? [])].every((dependency) => done.has(dependency));
   return new Promise<void>((resolve, reject) => {
-    const startReady = (): void => {
-      for (let index = 0; !failure && running < concurrency && index < waiting.length; ) {
-        const id = waiting[index] as string;
-        if (!isReady(id)) {
-          index += 1;
-          continue;
+    const ended = (id: string): void => {
+      finished += 1;
+      for (const dependent of dependents.get(id) ?? []) {
+        const left = (waitingFor.get(dependent) ?? 0) - 1;
+        waitingFor.set(dependent, left);
+        if (left === 0) {
+          ready.push(dependent);
         }
-        waiting.splice(index, 1);
+      }
+      ready.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+    };
+    const startReady = (): void => {
+      while (!failure && running < concurrency && ready.length > 0) {
+        const id = ready.shift() as string;
         running += 1;
         Promise.resolve()
           .then(() => run(id))
           .then(
-            () => done.add(id),
+            () => ended(id),
             (error: unknown) => {
               failure ??= { error };
             },
@@ -90,8 +105,8 @@ export function runInDependencyOrder(
       }
       if (failure) {
         reject(failure.error);
-      } else if (waiting.length > 0) {
-        reject(circularDependency(waiting));
+      } else if (finished < order.length) {
+        reject(circularDependency(order.filter((id) => (waitingFor.get(id) ?? 0) > 0)));
       } else {
         resolve();
       }
