@@ -16,6 +16,9 @@ interface CacheManifest {
 
 const MANIFEST_FILE = 'manifest.json';
 
+/** The options key of a bundle whose last build failed: it matches no options, so the bundle is never fresh. */
+const FAILED_BUILD = 'failed-build';
+
 /**
  * Bundles kept between builds, keyed by their inputs: a bundle is reused while the options it was built with and
  * the content of every file it was built from are unchanged. Inputs are the files esbuild read (from its
@@ -75,9 +78,15 @@ export class BundleCache {
     this.manifest.bundles[name] = { optionsKey: this.optionsKey, inputs: hashed };
   }
 
-  /** Forgets a bundle, so that the next build makes it again (after a failed build). */
-  forget(name: string): void {
-    delete this.manifest.bundles[name];
+  /**
+   * Marks a bundle stale after a failed build, so that the next build makes it again; its inputs stay known, so
+   * that an edit to any of them (the fix) is still seen as reaching it.
+   */
+  invalidate(name: string): void {
+    const cached = this.manifest.bundles[name];
+    if (cached) {
+      this.manifest.bundles[name] = { ...cached, optionsKey: FAILED_BUILD };
+    }
   }
 
   /** The relative paths of the inputs of the bundles in the cache, by bundle name. */

@@ -150,14 +150,14 @@ class BundlePass {
     };
   }
 
-  /** Runs the build and records each bundle's inputs; on failure, forgets the stale bundles and explains. */
+  /** Runs the build and records each bundle's inputs; on failure, marks the stale bundles failed and explains. */
   finish(build: () => esbuild.BuildResult<{ metafile: true }>): void {
     let output: esbuild.BuildResult<{ metafile: true }>;
     try {
       output = build();
     } catch (error) {
       for (const entry of this.stale) {
-        this.cache.forget(this.bundler.outputName(entry));
+        this.cache.invalidate(this.bundler.outputName(entry));
       }
       this.cache.save();
       throw new BundleError(describeBuildFailure(error));

@@ -119,6 +119,9 @@ describe('FunctionBundler', () => {
     expect(() => bundler.bundleSync([a])).toThrow(BundleError);
     expect(() => bundler.bundleSync([a])).toThrow(/lambda\/a\/handler\.ts:2:\d+: /);
     expect(await runBundle(folder)).toBe('hello a');
+    // Watch mode finds what to rebuild by the inputs the cache knows: the fix must still reach the broken entry.
+    expect(bundler.entriesReading(a, [a, entry('lambda/b/handler.ts')])).toEqual([a]);
+    expect(bundler.entriesReading(entry('lambda/domain/greeting.ts'), [a])).toEqual([a]);
 
     await writeFiles({ 'lambda/a/handler.ts': "export const handler = () => 'fixed';\n" });
     const result = await bundler.bundle([a]);
