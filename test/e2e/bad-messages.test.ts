@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -18,10 +16,10 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../helpers/eventually.ts';
 import { purchaseOrder, shippingAddress } from '../helpers/orders.ts';
+import { readTestTemplate } from '../helpers/test-assembly.ts';
 import { callApi, uniqueId } from './api-client.ts';
 import { dynamoDbClient, dynamoDbStreamsClient, kinesisClient, snsClient, sqsClient } from './aws-clients.ts';
 import { functionLogLines, functionLogRecords } from './function-logs.ts';
-import { STATE_DIRECTORY } from './global-setup.ts';
 import { maxReceiveCountOf, takeMessages } from './queue-messages.ts';
 
 // Producers other than this app's own may write to its queues, topic, stream and shared table, and so may send
@@ -35,9 +33,9 @@ const onLocalCloud = () => inject('target').name === 'local';
 
 /** A resource's properties in the template the local cloud runs, found by type and a part of its logical id. */
 async function templateProperties(type: string, logicalIdPart: string): Promise<Record<string, unknown>> {
-  const template = JSON.parse(
-    await readFile(path.join(STATE_DIRECTORY, 'cdk.out', 'DataSharingStack.template.json'), 'utf8'),
-  ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const template = readTestTemplate('DataSharingStack') as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
   const found = Object.entries(template.Resources).filter(
     ([logicalId, resource]) =>
       resource.Type === type &&
