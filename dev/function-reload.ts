@@ -42,19 +42,19 @@ export class FunctionReloader {
     const { bundler } = this.options;
     const entries = this.records().map((record) => path.join(bundler.root, record.entry));
     const unique = [...new Set(entries)];
-    const affected = new Set(files.flatMap((file) => bundler.entriesReading(file, unique)));
-    return unique.filter((entry) => affected.has(entry)).map((entry) => bundler.relative(entry));
+    return bundler.entriesReading(files, unique).map((entry) => bundler.relative(entry));
   }
 
   /** Rebuilds `entries` (one esbuild pass; throws BundleError on a compile error) and swaps their functions' code. */
   async reload(entries: readonly string[]): Promise<FunctionReload> {
     const { bundler, functions } = this.options;
     const result = await bundler.bundle(entries.map((entry) => path.join(bundler.root, entry)));
+    const records = this.records();
     const swapped: string[] = [];
     for (const entry of result.built) {
       const relative = bundler.relative(entry);
       const code = await this.copyOf(result.directories.get(entry) as string, relative);
-      for (const record of this.records().filter((candidate) => candidate.entry === relative)) {
+      for (const record of records.filter((candidate) => candidate.entry === relative)) {
         const name = functions.functionName(record.stackName, record.logicalId);
         if (name) {
           await functions.updateFunctionCode(name, code);

@@ -70,11 +70,13 @@ export class FunctionBundler {
     return pass.result();
   }
 
-  /** The entries (absolute paths) whose last bundle read `file`, according to the cache. */
-  entriesReading(file: string, entries: readonly string[]): string[] {
+  /** The entries (absolute paths) whose last bundle read one of `files`, according to the cache (read once). */
+  entriesReading(files: readonly string[], entries: readonly string[]): string[] {
     const cache = this.openCache();
-    const relative = this.relative(file);
-    return entries.filter((entry) => cache.inputsOf(this.outputName(entry)).includes(relative));
+    const changed = new Set(files.map((file) => this.relative(file)));
+    return entries.filter((entry) =>
+      cache.inputsOf(this.outputName(entry)).some((input) => changed.has(input)),
+    );
   }
 
   private plan(entries: readonly string[]): BundlePass {

@@ -99,7 +99,7 @@ describe('FunctionBundler', () => {
     expect(result.built).toEqual([b]);
     expect(await runBundle(result.directories.get(b) as string)).toBe('b2');
     expect(
-      bundler.entriesReading(entry('lambda/domain/unused.ts'), [b, entry('lambda/a/handler.ts')]),
+      bundler.entriesReading([entry('lambda/domain/unused.ts')], [b, entry('lambda/a/handler.ts')]),
     ).toEqual([b]);
   });
 
@@ -120,8 +120,8 @@ describe('FunctionBundler', () => {
     expect(() => bundler.bundleSync([a])).toThrow(/lambda\/a\/handler\.ts:2:\d+: /);
     expect(await runBundle(folder)).toBe('hello a');
     // Watch mode finds what to rebuild by the inputs the cache knows: the fix must still reach the broken entry.
-    expect(bundler.entriesReading(a, [a, entry('lambda/b/handler.ts')])).toEqual([a]);
-    expect(bundler.entriesReading(entry('lambda/domain/greeting.ts'), [a])).toEqual([a]);
+    expect(bundler.entriesReading([a], [a, entry('lambda/b/handler.ts')])).toEqual([a]);
+    expect(bundler.entriesReading([entry('lambda/domain/greeting.ts')], [a])).toEqual([a]);
 
     await writeFiles({ 'lambda/a/handler.ts': "export const handler = () => 'fixed';\n" });
     const result = await bundler.bundle([a]);
