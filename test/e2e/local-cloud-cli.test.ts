@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CliProcess } from '../../dev/cli-process.ts';
 import { isPortFree } from '../../local/emulators/ports.ts';
 import { TEST_ASSEMBLY_DIRECTORY } from '../helpers/test-assembly.ts';
 import { targetName } from './target.ts';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The line `npm start` prints once everything it started is ready. */
 const READY_LINE = 'Ctrl-C stops everything';
@@ -18,46 +20,21 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
     timeout: START_DEADLINE_MS + 60_000,
   }, async () => {
     const state = await mkdtemp(path.join(tmpdir(), 'local-cloud-cli-'));
-    const cli = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'local/cli.ts',
-        '--no-synth',
-        '--assembly',
-        TEST_ASSEMBLY_DIRECTORY,
-        '--state',
-        state,
-        '--port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    cli.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    cli.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    const cli = new CliProcess(PROJECT_ROOT, [
+      '--no-synth',
+      '--assembly',
+      TEST_ASSEMBLY_DIRECTORY,
+      '--state',
+      state,
+      '--port',
+      '0',
+    ]);
+    let stopped = false;
     try {
-      // Ready when it says so; an exit before that is the failure to report. The deadline only keeps a hung start
-      // from hanging the suite: it is far above any start, on a busy machine too.
-      const ready = await new Promise<boolean>((resolve) => {
-        const deadline = setTimeout(() => resolve(false), START_DEADLINE_MS);
-        const settle = (value: boolean) => {
-          clearTimeout(deadline);
-          resolve(value);
-        };
-        const onOutput = () => output.includes(READY_LINE) && settle(true);
-        onOutput();
-        cli.stdout.on('data', onOutput);
-        cli.stderr.on('data', onOutput);
-        void exited.then(() => settle(output.includes(READY_LINE)));
-      });
-      expect(ready, `npm start did not print "${READY_LINE}"; it printed:\n${output}`).toBe(true);
+      // Ready when it says so; an exit before that is the failure to report (with what it printed). The deadline
+      // only keeps a hung start from hanging the suite: it is far above any start, on a busy machine too.
+      await cli.waitFor(new RegExp(READY_LINE), { timeoutMs: START_DEADLINE_MS });
+      const output = cli.text;
       const outputs = JSON.parse(await readFile(path.join(state, 'outputs.json'), 'utf8')).DataSharingStack;
       const dynamoDbPort = Number(/DynamoDB Local listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
       const apiPort = Number(new URL(outputs.ApiUrl).port);
@@ -72,17 +49,16 @@ describe.runIf(targetName() === 'local')('npm start (the local cloud command)', 
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await page.text()).toContain('<script type="module" src="js/app.js"></script>');
 
-      cli.kill('SIGINT');
-      expect(await exited).toBe(0);
+      stopped = true;
+      expect(await cli.interrupt()).toBe(0);
       expect(await isPortFree(apiPort)).toBe(true);
       expect(await isPortFree(dynamoDbPort)).toBe(true);
     } finally {
       // After a failure too, Ctrl-C first, so that it stops the emulators it started; SIGKILL only if that hangs.
-      if (cli.exitCode === null && cli.signalCode === null) {
-        cli.kill('SIGINT');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-        cli.kill('SIGKILL');
+      if (!stopped) {
+        await Promise.race([cli.interrupt(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
       }
+      cli.kill();
       await rm(state, { recursive: true, force: true });
     }
   });
