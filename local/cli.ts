@@ -8,7 +8,6 @@ import { measured, Timings } from './timings.ts';
 
 /** The API port `npm start` uses unless told otherwise. */
 const DEFAULT_PORT = 4010;
-const MINIMUM_NODE = [22, 5] as const;
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -47,7 +46,6 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  requireNode();
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     fail(`--port must be a port number, got ${values.port}`);
@@ -146,15 +144,6 @@ function printFaultReport(faults: FaultInjector): void {
   console.log(`\nInjected faults (seed ${faults.seed}):`);
   for (const [name, counts] of faults.report()) {
     console.log(`  ${name}: ${JSON.stringify(counts)}`);
-  }
-}
-
-function requireNode(): void {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  if (major < MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor < MINIMUM_NODE[1])) {
-    fail(
-      `The local cloud needs Node.js ${MINIMUM_NODE.join('.')} or newer; this is ${process.versions.node}.`,
-    );
   }
 }
 
