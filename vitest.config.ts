@@ -12,8 +12,10 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
-          // Handlers log through Powertools; the tests assert on responses, not on log lines.
-          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          // Handlers log through Powertools; the tests assert on responses, not on log lines. Fixture stacks are
+          // synthesized without the CDK's CloudFormation Validate engine (about 2 s to start in each file that
+          // synthesizes); test/infra/cloudformation-validate.test.ts runs it on the app's own templates.
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT', CDK_VALIDATION: 'false' },
           // Memory tests collect garbage before each sample, so they measure what is held, not what awaits GC.
           execArgv: ['--expose-gc'],
         },
@@ -25,6 +27,8 @@ export default defineConfig({
           environment: 'node',
           // The app is synthesized once for the whole run; tests read its template.
           globalSetup: ['test/infra/global-setup.ts'],
+          // As in the unit project: CloudFormation Validate runs once, in cloudformation-validate.test.ts.
+          env: { CDK_VALIDATION: 'false' },
           // Some tests synthesize variants of the app (without bundling); a busy machine makes that slower.
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -4,7 +4,10 @@ import { DataSharingStack } from '../lib/data-sharing-stack.ts';
 
 /** The app: its stack, and the security and serverless checks that every synthesis runs. */
 export function dataSharingApp(): App {
-  const app = new App();
+  // The CDK's built-in CloudFormation validation starts a WASM engine on every synthesis (about 2 s, a third of a
+  // cold `cdk synth`) and only warns. The test suite runs the same engine on the synthesized templates instead and
+  // fails on any finding (test/infra/cloudformation-validate.test.ts).
+  const app = new App({ builtinCloudFormationValidation: false });
   new DataSharingStack(app, 'DataSharingStack', {
     description:
       'Sharing data between applications on AWS serverless: every common integration pattern, end to end.',

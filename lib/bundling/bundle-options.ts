@@ -12,6 +12,9 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   target: 'node22',
   minify: true,
   sourcemap: true,
+  // Maps for stack traces (Lambda's NODE_OPTIONS=--enable-source-maps): the positions and file names, without a copy of
+  // every source file (which made the maps 61 MB for 13 MB of code, all written, hashed, staged and uploaded).
+  sourcesContent: false,
   // ESM builds of dependencies first: they tree-shake.
   mainFields: ['module', 'main'],
   outExtension: { '.js': '.mjs' },
