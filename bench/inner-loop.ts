@@ -152,8 +152,11 @@ async function untilReady(cli: CliProcess, project: ProjectCopy, timeoutMs: numb
   // Read only now: a previous start's outputs file names other ports.
   const api = await readApiEndpoints(path.join(project.root, '.local-cloud'));
   const poll = { intervalMs: POLL_INTERVAL_MS, timeoutMs: WARM_TIMEOUT_MS };
-  await until(() => restAnswers(api), 'the REST API', poll);
-  await until(() => webSocketAnswers(api.webSocketUrl), 'the WebSocket API', poll);
+  // Both at once: ready is when the later of the two answers, not the sum of their first (cold) invocations.
+  await Promise.all([
+    until(() => restAnswers(api), 'the REST API', poll),
+    until(() => webSocketAnswers(api.webSocketUrl), 'the WebSocket API', poll),
+  ]);
   return api;
 }
 

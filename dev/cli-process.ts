@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 export type CliCommand =
   /** `node --import tsx local/cli.ts`: the program alone, as the e2e tests run it. */
   | 'cli'
-  /** `npm start -- ...`: what users type and time (npm, a shell, tsx, then the program). */
+  /** `npm start -- ...`: what users type and time (npm, a shell, the Node.js check, then the program). */
   | 'npm-start';
 
 export interface CliProcessOptions {

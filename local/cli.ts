@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { type LocalCloud, startLocalCloud } from './cloud.ts';
-import { CONSOLE_PATH, consoleSite } from './console-site.ts';
-import { FaultInjector } from './lambda/fault-injection.ts';
+import type { LocalCloud } from './cloud.ts';
+import type { FaultInjector } from './lambda/fault-injection.ts';
 import { synthesize } from './synth.ts';
 import { measured, Timings } from './timings.ts';
 
@@ -78,6 +77,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // Loaded only now, while the synthesis runs: the local cloud's modules take about half a second to load.
+  const [{ startLocalCloud }, { CONSOLE_PATH, consoleSite }] = await Promise.all([
+    import('./cloud.ts'),
+    import('./console-site.ts'),
+  ]);
   cloud = await startLocalCloud({
     assemblyDirectory: assembly,
     stateDirectory: values.state,
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
   if (faults) {
     console.log(`Injecting faults from ${values.faults} (seed ${faults.seed})`);
   }
-  printReady(cloud, (performance.now() - started) / 1000);
+  printReady(cloud, (performance.now() - started) / 1000, CONSOLE_PATH);
   if (timings) {
     console.log(`\nTimings (from the start of the process):\n${timings.format()}`);
   }
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printReady(cloud: LocalCloud, seconds: number): void {
+function printReady(cloud: LocalCloud, seconds: number, consolePath: string): void {
   console.log(`\nLocal cloud ready in ${seconds.toFixed(1)} s. Outputs: ${cloud.outputsFile}`);
   for (const [stackName, outputs] of Object.entries(cloud.outputs)) {
     console.log(`\n${stackName}`);
@@ -122,11 +126,12 @@ function printReady(cloud: LocalCloud, seconds: number): void {
       );
     }
   }
-  console.log(`\nConsole: http://127.0.0.1:${cloud.apiPort}${CONSOLE_PATH}`);
+  console.log(`\nConsole: http://127.0.0.1:${cloud.apiPort}${consolePath}`);
   console.log('\nCtrl-C stops everything.');
 }
 
 async function readFaultPlan(file: string): Promise<FaultInjector> {
+  const { FaultInjector } = await import('./lambda/fault-injection.ts');
   let plan: unknown;
   try {
     plan = JSON.parse(await readFile(file, 'utf8'));
