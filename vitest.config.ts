@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers, each its own project: `npm test` runs them all, `vitest --project unit` one of them.
+// Three layers of the app, each its own project, and the local cloud's own tests (packages/local-cloud, its config
+// there): `npm test` runs them all, `vitest --project unit` one of them.
 // `npm test` runs unit and infra files two at a time (`--maxWorkers=2`; vitest's default on 2 cores is one): most of
 // them wait on emulators and child processes, not on the CPU. The e2e files run one at a time: they share one local
 // cloud and one API key, whose usage plan throttles the requests of all of them together.
 export default defineConfig({
   test: {
     projects: [
+      'packages/local-cloud',
       {
         test: {
           name: 'unit',

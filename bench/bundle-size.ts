@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { CfnTemplate } from '../local/cloudformation/types.ts';
+import type { CfnTemplate } from '@serverless-data-sharing/local-cloud';
 
 /** A function's bundle: its code files (`.mjs`, `.js`; source maps excluded), raw and gzipped. */
 export interface BundleSize {

@@ -18,7 +18,7 @@ import { summarize } from './stats.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 const STACK_NAME = 'DataSharingStack';
-/** The CLI's last ready line (local/cli.ts). */
+/** The last line the local cloud's command prints when ready (packages/local-cloud/src/cli.ts). */
 const READY_LINE = /Ctrl-C stops everything/;
 /** How often a reload figure polls for the new answer: its resolution. */
 const POLL_INTERVAL_MS = 20;
@@ -38,7 +38,7 @@ const HANDLER_LINE = 'throw new OrderNotFoundError(orderId);';
 /** The construct edited: a route is added after this one. */
 const ROUTES_FILE = 'lib/patterns/api-payload.ts';
 const ROUTE_LINE = "props.api.addLambdaRoute('GET', '/sync/orders/{orderId}', getOrder.function);";
-/** The same environment `npm start` gives `cdk synth` (local/synth.ts): offline, no version check. */
+/** The same environment `npm start` gives `cdk synth` (packages/local-cloud/src/synth.ts): offline, no version check. */
 const CDK_ENVIRONMENT = { CDK_DISABLE_VERSION_CHECK: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
 
 export interface InnerLoopOptions {

@@ -3,8 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../local/cloud.ts';
-import { synthesize } from '../local/synth.ts';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalCloud,
+  startLocalCloud,
+  synthesize,
+} from '@serverless-data-sharing/local-cloud';
 import { ApiClient, until } from './api.ts';
 import { bundleSizes } from './bundle-size.ts';
 import { readFunctionBaseline } from './function-comparison.ts';

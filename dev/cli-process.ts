@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 /** How the local cloud's command is started. */
 export type CliCommand =
-  /** `node --import tsx local/cli.ts`: the program alone, as the e2e tests run it. */
+  /** `node --import tsx scripts/start.ts`: the program alone, as the e2e tests run it. */
   | 'cli'
   /** `npm start -- ...`: what users type and time (npm, a shell, the Node.js check, then the program). */
   | 'npm-start';
@@ -14,7 +14,7 @@ export interface CliProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** `npm start`'s program (`local/cli.ts`) running in a project folder, with its output collected. */
+/** `npm start`'s program (`scripts/start.ts` over the local cloud's CLI) running in a project folder, with its output collected. */
 export class CliProcess {
   /** `performance.now()` when it was spawned. */
   readonly spawnedAt: number;
@@ -112,7 +112,10 @@ export class CliProcess {
 /** The program and arguments that run `command` with `args`. */
 function commandLine(command: CliCommand, args: readonly string[]): [string, string[]] {
   return command === 'cli'
-    ? [process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args]]
+    ? [
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'scripts/start.ts', ...args],
+      ]
     : npmCommand(['start', '--', ...args]);
 }
 

@@ -9,7 +9,7 @@ const COPIED = [
   'bin',
   'lib',
   'lambda',
-  'local',
+  // Not packages/: the copy's node_modules link resolves the local cloud to this checkout's package.
   'dev',
   'scripts',
   'console',

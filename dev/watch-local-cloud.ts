@@ -1,7 +1,6 @@
 import path from 'node:path';
+import { type LocalCloud, synthesize } from '@serverless-data-sharing/local-cloud';
 import { FunctionBundler, PROJECT_ROOT } from '../lib/bundling/function-bundler.ts';
-import type { LocalCloud } from '../local/cloud.ts';
-import { synthesize } from '../local/synth.ts';
 import { FunctionReloader } from './function-reload.ts';
 import { startWatchSession } from './watch-session.ts';
 
@@ -34,7 +33,7 @@ export function watchLocalCloud(options: {
     folders: WATCHED_FOLDERS,
     appEntry: 'bin/app.ts',
     reloader,
-    synthesize: () => synthesize({ outputDirectory: assemblyDirectory }),
+    synthesize: () => synthesize({ outputDirectory: assemblyDirectory, projectDirectory: PROJECT_ROOT }),
     applyAssembly: async () => describeUpdate(await cloud.update(assemblyDirectory)),
     log: options.log,
   });

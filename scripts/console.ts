@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { CONSOLE_PATH, consoleSite } from '../local/console-site.ts';
-import { StaticSite } from '../local/static-site.ts';
+import { StaticSite } from '@serverless-data-sharing/local-cloud';
+import { CONSOLE_PATH, consoleSite } from '../dev/console-site.ts';
 
 /** The port `npm run console` serves on unless told otherwise; the origin a deployed stack must allow. */
 export const DEFAULT_CONSOLE_PORT = 4020;

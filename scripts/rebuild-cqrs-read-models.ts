@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@serverless-data-sharing/local-cloud';
 import { fold, type OrderEvent, type OrderState } from '../lambda/domain/cqrs-order.ts';
 import type { EventLog, EventLogScan, RebuildableReadModels } from '../lambda/domain/cqrs-stores.ts';
 import { DynamoDbEventLog } from '../lambda/shared/dynamodb-cqrs-event-log.ts';
 import { DynamoDbReadModels, type ReadModelTables } from '../lambda/shared/dynamodb-cqrs-read-models.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/cloud.ts';
 
 /** Writes in flight at once: enough to keep DynamoDB busy, few enough not to throttle a small table. */
 const CONCURRENT_WRITES = 16;

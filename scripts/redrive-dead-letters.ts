@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@serverless-data-sharing/local-cloud';
 
 /**
  * Moves the messages of a dead-letter queue back to its source queue, ten at a time: send first, then

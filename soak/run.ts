@@ -7,11 +7,17 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  FaultInjector,
+  type FaultRule,
+  kinesisClient,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalCloud,
+  startLocalCloud,
+  synthesize,
+} from '@serverless-data-sharing/local-cloud';
 import { ApiClient, sleep } from '../bench/api.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../local/cloud.ts';
-import { kinesisClient } from '../local/emulators/kinesis-mock.ts';
-import { FaultInjector, type FaultRule } from '../local/lambda/fault-injection.ts';
-import { synthesize } from '../local/synth.ts';
 import { redriveDeadLetters } from '../scripts/redrive-dead-letters.ts';
 import { shippingAddress } from '../test/helpers/orders.ts';
 import {

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@serverless-data-sharing/local-cloud';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { callApi, uniqueId } from './api-client.ts';
 import { dynamoDbClient } from './aws-clients.ts';

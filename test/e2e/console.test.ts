@@ -3,7 +3,7 @@ import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CONSOLE_PATH } from '../../local/console-site.ts';
+import { CONSOLE_PATH } from '../../dev/console-site.ts';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer } from '../../scripts/console.ts';
 import { pdfText } from '../helpers/pdf.ts';
 import { STATE_DIRECTORY } from './global-setup.ts';

@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { startLocalCloud } from '@serverless-data-sharing/local-cloud';
 import type { TestProject } from 'vitest/node';
-import { startLocalCloud } from '../../local/cloud.ts';
-import { consoleSite } from '../../local/console-site.ts';
+import { consoleSite } from '../../dev/console-site.ts';
 import { synthesizeTestAssembly } from '../helpers/test-assembly.ts';
 import { sdkClientConfig, type Target, type TargetName, targetFromOutputs, targetName } from './target.ts';
 

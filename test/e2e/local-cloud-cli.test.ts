@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isPortFree } from '@serverless-data-sharing/local-cloud';
 import { describe, expect, it } from 'vitest';
 import { CliProcess } from '../../dev/cli-process.ts';
-import { isPortFree } from '../../local/emulators/ports.ts';
 import { TEST_ASSEMBLY_DIRECTORY } from '../helpers/test-assembly.ts';
 import { targetName } from './target.ts';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '@serverless-data-sharing/local-cloud';
 
 /** Where the e2e suite runs: the local cloud it boots itself, or a stack deployed elsewhere. */
 export type TargetName = 'local' | 'localstack' | 'aws';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { synthesize } from '../../local/synth.ts';
+import { synthesize } from '@serverless-data-sharing/local-cloud';
 
 /**
  * Where the test run's cloud assembly is: synthesized once, with the CDK CLI and cdk.json's context as `cdk deploy`

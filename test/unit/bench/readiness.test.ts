@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@serverless-data-sharing/local-cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { missingOrderDetail, parseApiEndpoints, webSocketAnswers } from '../../../bench/readiness.ts';
-import { freePort } from '../../../local/emulators/ports.ts';
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) =>

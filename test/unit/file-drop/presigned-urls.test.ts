@@ -1,4 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localSecretFor,
+  type PresignedVerdict,
+  parseAmzDate,
+  verifyPresignedRequest,
+} from '@serverless-data-sharing/local-cloud';
 import { describe, expect, it } from 'vitest';
 import {
   DOWNLOAD_URL_SECONDS,
@@ -7,9 +15,6 @@ import {
   UPLOAD_URL_SECONDS,
 } from '../../../lambda/domain/file-drop.ts';
 import { type PresignedRequest, S3FileBucket } from '../../../lambda/shared/s3-file-bucket.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../../local/cloud.ts';
-import { type PresignedVerdict, verifyPresignedRequest } from '../../../local/s3/presigned-requests.ts';
-import { parseAmzDate } from '../../../local/sigv4-dates.ts';
 
 /**
  * The file drop's presigned URLs, as S3FileBucket makes them with a client configured like the handler's (AWS's

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyIamRequest } from '@serverless-data-sharing/local-cloud';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signedJsonGetter } from '../../../lambda/shared/signed-request.ts';
-import { verifyIamRequest } from '../../../local/apigateway/iam-authorization.ts';
 
 const credentials = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',

@@ -1,0 +1,25 @@
+// The local cloud's front door: everything outside the package imports from here, never from a module inside.
+
+export { type IamVerdict, type SignedRequest, verifyIamRequest } from './apigateway/iam-authorization.ts';
+export { type CliExtensions, runLocalCloudCli, type WatchOptions } from './cli.ts';
+export {
+  type EmulatorName,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalCloud,
+  type LocalCloudOptions,
+  localSecretFor,
+  OUTPUTS_PATH,
+  type RestartableEmulator,
+  startLocalCloud,
+} from './cloud.ts';
+export type { CloudUpdateSummary } from './cloud-update.ts';
+export type { CfnTemplate } from './cloudformation/types.ts';
+export { kinesisClient } from './emulators/kinesis-mock.ts';
+export { freePort, isPortFree } from './emulators/ports.ts';
+export { checkFaultPlan, FaultInjector, type FaultPlan, type FaultRule } from './lambda/fault-injection.ts';
+export { type PresignedVerdict, verifyPresignedRequest, type WireRequest } from './s3/presigned-requests.ts';
+export { parseAmzDate } from './sigv4-dates.ts';
+export { type StaticMount, StaticSite, type StaticSiteOptions } from './static-site.ts';
+export { type SynthesizeOptions, synthesize } from './synth.ts';

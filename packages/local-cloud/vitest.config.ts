@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// The local cloud's own tests: each module against real emulators, servers and worker threads, on fixtures in
+// test/fixtures (a small cloud assembly, Lambda handlers of every module shape).
+export default defineConfig({
+  test: {
+    name: 'local-cloud',
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    // Fixture stacks are synthesized without the CDK's CloudFormation Validate engine (about 2 s to start in each
+    // file that synthesizes); what is tested is how the local cloud runs a template.
+    env: { CDK_VALIDATION: 'false' },
+    // Memory tests collect garbage before each sample, so they measure what is held, not what awaits GC.
+    execArgv: ['--expose-gc'],
+  },
+});
