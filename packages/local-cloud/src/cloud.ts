@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from './account.ts';
 import { CloudUpdater, type CloudUpdateSummary, type RunningStack } from './cloud-update.ts';
 import type { AssemblyStack } from './cloudformation/assembly.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
@@ -33,21 +34,6 @@ export type { EmulatorName } from './emulators/local-emulators.ts';
 export { LOCAL_ASYNC_RETRY_DELAYS_MS, LOCAL_ASYNC_THROTTLE_BACKOFF_MS } from './function-runtime.ts';
 export { rewriteExecuteApiUrls } from './local-outputs.ts';
 export { IGNORED_TYPES } from './stack-providers.ts';
-
-/** The account and region every local resource lives in; ARNs and URLs are built from them. */
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
-
-/** Credentials handed to functions and clients: the emulators check that they are present, not what they are. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
-/**
- * The secret of a local access key id, for checking presigned URLs and requests signed for `AWS_IAM` API methods:
- * only {@link LOCAL_CREDENTIALS} exist.
- */
-export function localSecretFor(accessKeyId: string): string | undefined {
-  return accessKeyId === LOCAL_CREDENTIALS.accessKeyId ? LOCAL_CREDENTIALS.secretAccessKey : undefined;
-}
 
 export interface LocalCloudOptions {
   /**

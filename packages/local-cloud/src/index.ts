@@ -1,15 +1,12 @@
 // The local cloud's front door: everything outside the package imports from here, never from a module inside.
 
+export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from './account.ts';
 export { type IamVerdict, type SignedRequest, verifyIamRequest } from './apigateway/iam-authorization.ts';
 export { type CliExtensions, runLocalCloudCli, type WatchOptions } from './cli.ts';
 export {
   type EmulatorName,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
   type LocalCloud,
   type LocalCloudOptions,
-  localSecretFor,
   OUTPUTS_PATH,
   type RestartableEmulator,
   startLocalCloud,

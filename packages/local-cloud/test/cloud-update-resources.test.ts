@@ -29,7 +29,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAssembly } from '../../../test/helpers/assembly.ts';
 import { eventually } from '../../../test/helpers/eventually.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../src/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/account.ts';
+import { type LocalCloud, startLocalCloud } from '../src/cloud.ts';
 import type { CfnResource, CfnTemplate } from '../src/cloudformation/types.ts';
 import { kinesisClient } from '../src/emulators/kinesis-mock.ts';
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { writeAssembly } from '../../../test/helpers/assembly.ts';
 import { eventually } from '../../../test/helpers/eventually.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../src/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/account.ts';
+import { type LocalCloud, startLocalCloud } from '../src/cloud.ts';
 import type { CfnTemplate } from '../src/cloudformation/types.ts';
 
 /** A handler that says which code version, function and route answered, for REST and WebSocket events alike. */

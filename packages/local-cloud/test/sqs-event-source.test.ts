@@ -5,7 +5,8 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAssembly } from '../../../test/helpers/assembly.ts';
 import { eventually } from '../../../test/helpers/eventually.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalCloud, startLocalCloud } from '../src/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/account.ts';
+import { type LocalCloud, startLocalCloud } from '../src/cloud.ts';
 import { reportedFailures } from '../src/event-sources/sqs-event-source.ts';
 
 // Records every invocation's message ids in a file, then: `fail` bodies are reported as batch item failures,

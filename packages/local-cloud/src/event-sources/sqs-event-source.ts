@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../lambda/host.ts';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../lambda/limits.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 
 /** An SQS event source mapping, its settings resolved and checked. */

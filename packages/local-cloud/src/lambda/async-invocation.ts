@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_ASYNC_PAYLOAD_BYTES } from './limits.ts';
 import type { AsyncInvoker, FunctionInvoker, InvokeOutcome } from './types.ts';
-
-/**
- * The largest event an asynchronous invocation takes: 1 MB (it was 256 KB before October 2025).
- * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
- */
-export const MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
 
 /**
  * Lambda's waits before the first and the second retry of a function error: one minute, then two.

@@ -12,6 +12,7 @@ import {
   runtimeExit,
   sandboxTimeout,
 } from './invocation-outcomes.ts';
+import { INIT_PHASE_LIMIT_MS, MAX_SYNC_PAYLOAD_BYTES } from './limits.ts';
 import {
   checkEnvironment,
   executionEnvironmentVariables,
@@ -19,16 +20,7 @@ import {
   nodeOptionsToExecArgv,
 } from './runtime-environment.ts';
 import type { FunctionConfig, FunctionInvoker, InvokeOutcome } from './types.ts';
-
-export { MAX_SYNC_RESPONSE_BYTES } from './invocation-outcomes.ts';
-
 import type { InvokeMessage, RuntimeErrorPayload } from './worker-protocol.ts';
-
-/** Synchronous invocation request payload limit: 6 MB. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
-export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
-
-/** The init phase's own limit; past it Lambda retries init within the invocation's timeout. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html */
-const INIT_PHASE_LIMIT_MS = 10_000;
 
 const DEFAULT_MAX_CONCURRENCY_PER_FUNCTION = 10;
 

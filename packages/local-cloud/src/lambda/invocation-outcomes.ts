@@ -1,14 +1,8 @@
 import type { InvocationResult } from './execution-environment.ts';
 import type { FaultPoint } from './fault-injection.ts';
+import { MAX_SYNC_RESPONSE_BYTES } from './limits.ts';
 import type { FunctionConfig, InvokeOutcome } from './types.ts';
 import type { RuntimeErrorPayload } from './worker-protocol.ts';
-
-/**
- * Synchronous response payload limit. Lambda's own check lets 100 bytes more through than the quota page's 6 MB,
- * as its error message says: "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
- */
-export const MAX_SYNC_RESPONSE_BYTES = 6_291_556;
 
 const BYTES_PER_MB = 1_048_576;
 

@@ -1,10 +1,10 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, localSecretFor } from '../../src/account.ts';
 import { Sha256 } from '../../src/apigateway/iam-authorization.ts';
 import { buildRestApis } from '../../src/apigateway/rest-api-model.ts';
 import { type RestApiServer, startRestApiServer } from '../../src/apigateway/rest-api-server.ts';
-import { LOCAL_CREDENTIALS, localSecretFor } from '../../src/cloud.ts';
 import type { FunctionInvoker } from '../../src/lambda/types.ts';
 import { API_ID, fixtureStack, KEY_VALUE, STAGE } from './fixture-stack.ts';
 

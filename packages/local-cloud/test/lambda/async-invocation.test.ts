@@ -1,11 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { s3Event } from '../../../../test/helpers/events.ts';
-import {
-  AsyncInvocationQueue,
-  type AsyncInvocationQueueOptions,
-  MAX_ASYNC_PAYLOAD_BYTES,
-} from '../../src/lambda/async-invocation.ts';
+import { AsyncInvocationQueue, type AsyncInvocationQueueOptions } from '../../src/lambda/async-invocation.ts';
+import { MAX_ASYNC_PAYLOAD_BYTES } from '../../src/lambda/limits.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../../src/lambda/types.ts';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:processor';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LambdaHost, MAX_SYNC_PAYLOAD_BYTES, MAX_SYNC_RESPONSE_BYTES } from '../../src/lambda/host.ts';
+import type { LambdaHost } from '../../src/lambda/host.ts';
+import { MAX_SYNC_PAYLOAD_BYTES, MAX_SYNC_RESPONSE_BYTES } from '../../src/lambda/limits.ts';
 import { type ErrorPayload, fixtureFunction, payloadOf, testHost } from './lambda-host-fixtures.ts';
 
 let host: LambdaHost | undefined;

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/account.ts';
 import type { RunningEmulator } from '../../src/emulators/child-emulator.ts';
 import { startFauxqsEmulator } from '../../src/emulators/fauxqs.ts';
 import { freePort } from '../../src/emulators/ports.ts';

@@ -13,7 +13,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../../test/helpers/eventually.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/cloud.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/account.ts';
 import type { RunningEmulator } from '../../src/emulators/child-emulator.ts';
 import { MAX_S3_BODY_BYTES, startFauxqsEmulator } from '../../src/emulators/fauxqs.ts';
 import { freePort } from '../../src/emulators/ports.ts';

@@ -15,13 +15,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  IGNORED_TYPES,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  localSecretFor,
-} from '../../src/cloud.ts';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/account.ts';
+import { IGNORED_TYPES } from '../../src/cloud.ts';
 import { deployStack } from '../../src/cloudformation/deploy.ts';
 import { TemplateError } from '../../src/cloudformation/template-error.ts';
 import type { CfnTemplate, DeployedStack } from '../../src/cloudformation/types.ts';
