@@ -20,6 +20,8 @@ export default defineConfig({
           env: { POWERTOOLS_LOG_LEVEL: 'SILENT', CDK_VALIDATION: 'false' },
           // Memory tests collect garbage before each sample, so they measure what is held, not what awaits GC.
           execArgv: ['--expose-gc'],
+          // A safety net for a hung test on a saturated machine, not a tuned figure.
+          testTimeout: 30_000,
         },
       },
       {

@@ -155,7 +155,7 @@ describe('updating the running local cloud: resources keep their data', { timeou
       forcePathStyle: true,
     });
     // DynamoDB Local is a JVM and kinesis-mock a Scala.js program: both take a while to start on a busy machine.
-  }, 90_000);
+  });
 
   afterAll(async () => {
     for (const client of [dynamodb, sqs, sns, s3]) {

@@ -154,7 +154,7 @@ describe('DynamoDB Streams event source mapping on the local cloud', { timeout: 
       credentials: LOCAL_CREDENTIALS,
     });
     // DynamoDB Local is a JVM: on a busy machine it takes longer to start than a unit test's default 10 s.
-  }, 60_000);
+  });
 
   afterAll(async () => {
     dynamodb?.destroy();

@@ -139,7 +139,7 @@ beforeAll(async () => {
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-}, 30_000);
+});
 
 afterAll(async () => {
   connections?.destroy();
