@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from './account.ts';
-import { CloudUpdater, type CloudUpdateSummary, type RunningStack } from './cloud-update.ts';
+import { AssemblyInputs, CloudUpdater, type CloudUpdateSummary, type RunningStack } from './cloud-update.ts';
 import type { AssemblyStack } from './cloudformation/assembly.ts';
 import { readAssembly } from './cloudformation/assembly.ts';
 import { deployStack } from './cloudformation/deploy.ts';
@@ -11,7 +11,6 @@ import {
   EMULATOR_NAMES,
   type EmulatorName,
   emulatorEndpoints,
-  emulatorsFor,
   type LocalEmulators,
   localEmulatorStarters,
 } from './emulators/local-emulators.ts';
@@ -25,7 +24,8 @@ import { LogFiles } from './log-files.ts';
 import { BucketCorsRules } from './s3/bucket-cors.ts';
 import type { ObjectRequestEvent } from './s3/object-event-hook.ts';
 import { type ApiServer, serveApis } from './serve-apis.ts';
-import { IGNORED_TYPES, type StackProviderOptions, stackProviders } from './stack-providers.ts';
+import type { ProviderContext } from './service-plugin.ts';
+import { SERVICES } from './services.ts';
 import { type StaticMount, StaticSite } from './static-site.ts';
 import { Stoppers } from './stoppers.ts';
 import { measured, type Timings } from './timings.ts';
@@ -33,7 +33,6 @@ import { measured, type Timings } from './timings.ts';
 export type { EmulatorName } from './emulators/local-emulators.ts';
 export { LOCAL_ASYNC_RETRY_DELAYS_MS, LOCAL_ASYNC_THROTTLE_BACKOFF_MS } from './function-runtime.ts';
 export { rewriteExecuteApiUrls } from './local-outputs.ts';
-export { IGNORED_TYPES } from './stack-providers.ts';
 
 export interface LocalCloudOptions {
   /**
@@ -189,7 +188,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const outputsFile = await writeStateFiles(options.stateDirectory, outputs, endpoints);
     const updater = new CloudUpdater({
       stacks: running,
-      ignoredTypes: IGNORED_TYPES,
+      ignoredTypes: SERVICES.ignoredTypes,
       apis: server,
       publish: async (deployed) => {
         outputs = outputsOf(deployed, apiPort);
@@ -302,7 +301,7 @@ async function emulatorsForAssembly(
   const pending = typeof options.assemblyDirectory !== 'string';
   starts.start(options.emulators ?? (pending ? EMULATOR_NAMES : []));
   const assembly = await readAssembly(await options.assemblyDirectory);
-  const needed = emulatorsFor(
+  const needed = SERVICES.emulatorsFor(
     assembly.flatMap((stack) => Object.values(stack.template.Resources).map((resource) => resource.Type)),
   );
   const unneeded = starts.startedNames().filter((name) => !needed.has(name));
@@ -312,7 +311,7 @@ async function emulatorsForAssembly(
   return { assembly, emulators: await starts.settle(needed) };
 }
 
-interface DeployAssemblyOptions extends StackProviderOptions {
+interface DeployAssemblyOptions extends Omit<ProviderContext, 'inputs'> {
   readonly log: (line: string) => void;
   readonly timings?: Timings;
 }
@@ -328,7 +327,8 @@ async function deployAssembly(
   const stacks: RunningStack[] = [];
   for (const stack of assembly) {
     options.log(`Creating the resources of ${stack.stackName}`);
-    const { providers, inputs } = stackProviders(stack, options);
+    const inputs = new AssemblyInputs(stack, SERVICES.nativeCustomResources);
+    const providers = SERVICES.providers({ ...options, inputs });
     const deployed = await measured(options.timings, `resources of ${stack.stackName}`, () =>
       deployStack({
         stackName: stack.stackName,
@@ -336,7 +336,7 @@ async function deployAssembly(
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT_ID,
         providers,
-        ignoredTypes: IGNORED_TYPES,
+        ignoredTypes: SERVICES.ignoredTypes,
       }),
     );
     stacks.push({ deployed, template: stack.template, providers, inputs });

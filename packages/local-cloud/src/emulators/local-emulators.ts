@@ -20,21 +20,6 @@ import type { Starters, Stoppable } from './speculative-starts.ts';
 export type EmulatorName = 'dynamodb' | 'fauxqs' | 'kinesis';
 export const EMULATOR_NAMES: readonly EmulatorName[] = ['dynamodb', 'fauxqs', 'kinesis'];
 
-/** The emulators that serve a template's resource types. */
-export function emulatorsFor(resourceTypes: Iterable<string>): Set<EmulatorName> {
-  const needed = new Set<EmulatorName>();
-  for (const type of resourceTypes) {
-    if (type === 'AWS::DynamoDB::Table') {
-      needed.add('dynamodb');
-    } else if (/^AWS::(SQS|S3|SNS)::/.test(type)) {
-      needed.add('fauxqs');
-    } else if (type === 'AWS::Kinesis::Stream') {
-      needed.add('kinesis');
-    }
-  }
-  return needed;
-}
-
 interface Emulator extends Stoppable {
   /** `AWS_ENDPOINT_URL_<SERVICE>` variables pointing at it, as functions get them. */
   readonly endpoints: Readonly<Record<string, string>>;

@@ -19,10 +19,10 @@ import { type RestApiServer, startRestApiServer } from '../../src/apigateway/res
 import { webSocketApiProviders } from '../../src/apigatewayv2/providers.ts';
 import { buildWebSocketApis, selectRoute } from '../../src/apigatewayv2/websocket-api-model.ts';
 import { policyAllows, WebSocketGateway } from '../../src/apigatewayv2/websocket-gateway.ts';
-import { IGNORED_TYPES } from '../../src/cloud.ts';
 import { deployStack } from '../../src/cloudformation/deploy.ts';
 import type { CfnTemplate, DeployedStack } from '../../src/cloudformation/types.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../../src/lambda/types.ts';
+import { SERVICES } from '../../src/services.ts';
 
 /** An event the gateway sent a function: what the tests read of it. */
 interface GatewayEvent {
@@ -123,7 +123,7 @@ beforeAll(async () => {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     providers: { ...webSocketApiProviders(), 'AWS::Lambda::Function': functionProvider },
-    ignoredTypes: IGNORED_TYPES,
+    ignoredTypes: SERVICES.ignoredTypes,
   });
   apiId = deployed.resources.get(stack.getLogicalId(api.node.defaultChild as CfnElement))?.physicalId ?? '';
   const apis = buildWebSocketApis(deployed);

@@ -16,13 +16,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localSecretFor } from '../../src/account.ts';
-import { IGNORED_TYPES } from '../../src/cloud.ts';
 import { deployStack } from '../../src/cloudformation/deploy.ts';
 import { TemplateError } from '../../src/cloudformation/template-error.ts';
 import type { CfnTemplate, DeployedStack } from '../../src/cloudformation/types.ts';
 import type { RunningEmulator } from '../../src/emulators/child-emulator.ts';
 import { startFauxqsEmulator } from '../../src/emulators/fauxqs.ts';
 import { freePort } from '../../src/emulators/ports.ts';
+import { SERVICES } from '../../src/services.ts';
 import { subscriptionProvider } from '../../src/sns/subscription-provider.ts';
 import { topicProvider } from '../../src/sns/topic-provider.ts';
 import { queueProvider } from '../../src/sqs/queue-provider.ts';
@@ -66,7 +66,7 @@ async function deploy<T>(
       'AWS::SNS::Topic': topicProvider(snsClient),
       'AWS::SNS::Subscription': subscriptionProvider(snsClient),
     },
-    ignoredTypes: IGNORED_TYPES,
+    ignoredTypes: SERVICES.ignoredTypes,
   });
   const resourceOf = (construct: IConstruct): string => {
     const logicalId = stack.getLogicalId(construct.node.defaultChild as CfnElement);
