@@ -180,7 +180,10 @@ function issueProblem(issue: z.core.$ZodIssue): string {
 function unionExpectation(issue: z.core.$ZodIssueInvalidUnion): string {
   const expected = issue.errors
     .map((branch) => branch[0])
-    .map((first) => (first?.code === 'invalid_type' ? first.expected : first?.message))
+    // A Json property's object branch is a zod record: CloudFormation calls it an object.
+    .map((first) =>
+      first?.code === 'invalid_type' ? first.expected.replace('record', 'object') : first?.message,
+    )
     .filter((text): text is string => text !== undefined);
   return expected.length > 0 ? [...new Set(expected)].join(' or ') : 'another value';
 }
