@@ -11,11 +11,15 @@ import type { FunctionRuntime } from './function-runtime.ts';
 import { streamProvider } from './kinesis/stream-provider.ts';
 import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
 import { functionProvider } from './lambda/function-provider.ts';
+import { permissionProperties } from './lambda/properties.ts';
 import type { BucketCorsRules } from './s3/bucket-cors.ts';
 import { bucketNotificationsProvider } from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
+import { bucketPolicyProperties } from './s3/properties.ts';
+import { topicPolicyProperties } from './sns/properties.ts';
 import { subscriptionProvider } from './sns/subscription-provider.ts';
 import { topicProvider } from './sns/topic-provider.ts';
+import { queuePolicyProperties } from './sqs/properties.ts';
 import { queueProvider } from './sqs/queue-provider.ts';
 
 /**
@@ -38,12 +42,22 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
   {
     type: 'AWS::Lambda::Permission',
     reason: 'Resource policies are not evaluated; routes invoke their integration function directly.',
+    properties: permissionProperties,
   },
-  { type: 'AWS::SQS::QueuePolicy', reason: 'Resource policies are not evaluated by the emulators.' },
-  { type: 'AWS::S3::BucketPolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+  {
+    type: 'AWS::SQS::QueuePolicy',
+    reason: 'Resource policies are not evaluated by the emulators.',
+    properties: queuePolicyProperties,
+  },
+  {
+    type: 'AWS::S3::BucketPolicy',
+    reason: 'Resource policies are not evaluated by the emulators.',
+    properties: bucketPolicyProperties,
+  },
   {
     type: 'AWS::SNS::TopicPolicy',
     reason: 'Resource policies are not evaluated by the emulators: anyone may publish to a local topic.',
+    properties: topicPolicyProperties,
   },
   {
     type: 'AWS::CloudWatch::Alarm',

@@ -166,7 +166,9 @@ function issueProblem(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, got ${JSON.stringify(got)}`;
     case 'invalid_union':
-      return `expected ${unionExpectation(issue)}, got ${JSON.stringify(got)}`;
+      return got === undefined
+        ? `required, expected ${unionExpectation(issue)}`
+        : `expected ${unionExpectation(issue)}, got ${JSON.stringify(got)}`;
     case 'too_small':
       return `expected at least ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}, got ${JSON.stringify(got)}`;
     case 'too_big':

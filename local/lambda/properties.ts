@@ -34,3 +34,13 @@ export const eventInvokeConfigProperties = z.looseObject({
 });
 
 export type EventInvokeConfigProperties = z.output<typeof eventInvokeConfigProperties>;
+
+// Checked, not evaluated: routes and event sources invoke their functions directly.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-permission.html
+export const permissionProperties = z.looseObject({
+  Action: cfnString,
+  FunctionName: cfnString,
+  Principal: cfnString,
+  SourceArn: cfnString.optional(),
+  SourceAccount: cfnString.optional(),
+});

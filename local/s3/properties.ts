@@ -2,6 +2,7 @@ import * as z from 'zod';
 import {
   cfnBoolean,
   cfnInteger,
+  cfnJson,
   cfnNonEmptyString,
   cfnString,
 } from '../cloudformation/resource-properties.ts';
@@ -64,3 +65,7 @@ export const bucketNotificationsProperties = z.looseObject({
 });
 
 export type BucketNotificationsProperties = z.output<typeof bucketNotificationsProperties>;
+
+// Checked, not evaluated: the emulators do not enforce resource policies.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
+export const bucketPolicyProperties = z.looseObject({ Bucket: cfnString, PolicyDocument: cfnJson });

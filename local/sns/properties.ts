@@ -40,3 +40,7 @@ export const subscriptionProperties = z.looseObject({
 });
 
 export type SubscriptionProperties = z.output<typeof subscriptionProperties>;
+
+// Checked, not evaluated: the emulators do not enforce resource policies.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topicpolicy.html
+export const topicPolicyProperties = z.looseObject({ PolicyDocument: cfnJson, Topics: z.array(cfnString) });

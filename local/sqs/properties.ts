@@ -17,3 +17,7 @@ export const queueProperties = z.looseObject({
 });
 
 export type QueueProperties = z.output<typeof queueProperties>;
+
+// Checked, not evaluated: the emulators do not enforce resource policies.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queuepolicy.html
+export const queuePolicyProperties = z.looseObject({ PolicyDocument: cfnJson, Queues: z.array(cfnString) });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { restApiProviders } from '../../../../local/apigateway/providers.ts';
 import { webSocketApiProviders } from '../../../../local/apigatewayv2/providers.ts';
+import { ignoredProvider } from '../../../../local/cloudformation/ignored-types.ts';
 import { TemplateError } from '../../../../local/cloudformation/template-error.ts';
 import type { ResourceProvider } from '../../../../local/cloudformation/types.ts';
 import { tableProvider } from '../../../../local/dynamodb/table-provider.ts';
@@ -17,6 +18,7 @@ import { bucketProvider } from '../../../../local/s3/bucket-provider.ts';
 import { subscriptionProvider } from '../../../../local/sns/subscription-provider.ts';
 import { topicProvider } from '../../../../local/sns/topic-provider.ts';
 import { queueProvider } from '../../../../local/sqs/queue-provider.ts';
+import { IGNORED_TYPES } from '../../../../local/stack-providers.ts';
 
 /** Everything a provider could touch, each recording the call: a refused template must reach none of them. */
 function recordingProviders(calls: string[]): Record<string, ResourceProvider> {
@@ -432,5 +434,53 @@ describe('the properties of every resource type the local cloud creates', () => 
       const provider = recordingProviders(calls)[type] as ResourceProvider;
       await expect(provider.create(request(type, good))).resolves.toHaveProperty('physicalId');
     });
+  });
+});
+
+const POLICY = { Version: '2012-10-17', Statement: [] };
+
+/** The ignored types whose properties are checked: nothing is created, but a broken template still fails. */
+const IGNORED_CASES: ReadonlyArray<{
+  readonly type: string;
+  readonly good: Record<string, unknown>;
+  readonly bad: readonly [Record<string, unknown>, string];
+}> = [
+  {
+    type: 'AWS::Lambda::Permission',
+    good: { Action: 'lambda:InvokeFunction', FunctionName: 'f', Principal: 'apigateway.amazonaws.com' },
+    bad: [
+      { Action: 'lambda:InvokeFunction', FunctionName: 'f' },
+      'property Principal: required, expected string',
+    ],
+  },
+  {
+    type: 'AWS::SQS::QueuePolicy',
+    good: { PolicyDocument: POLICY, Queues: ['https://sqs.us-east-1.amazonaws.com/000000000000/jobs'] },
+    bad: [{ PolicyDocument: POLICY, Queues: 'jobs' }, 'property Queues: expected array, got "jobs"'],
+  },
+  {
+    type: 'AWS::S3::BucketPolicy',
+    good: { Bucket: 'files', PolicyDocument: JSON.stringify(POLICY) },
+    bad: [{ Bucket: 'files' }, 'property PolicyDocument: required, expected string or object'],
+  },
+  {
+    type: 'AWS::SNS::TopicPolicy',
+    good: { PolicyDocument: POLICY, Topics: ['arn:aws:sns:us-east-1:000000000000:t'] },
+    bad: [{ Topics: ['arn:aws:sns:us-east-1:000000000000:t'] }, 'property PolicyDocument: required'],
+  },
+];
+
+describe.each(IGNORED_CASES)('the ignored $type', ({ type, good, bad: [properties, problem] }) => {
+  const ignoredType = IGNORED_TYPES.find((entry) => entry.type === type);
+  const provider = ignoredProvider(ignoredType ?? { type, reason: 'missing from IGNORED_TYPES' });
+
+  it('refuses a template without what CloudFormation requires, naming the resource and property', async () => {
+    await expect(provider.create(request(type, properties))).rejects.toThrow(
+      `DataSharingStack: resource Subject (${type}): ${problem}`,
+    );
+  });
+
+  it('takes a good one', async () => {
+    await expect(provider.create(request(type, good))).resolves.toHaveProperty('physicalId');
   });
 });
