@@ -297,7 +297,7 @@ describe('updating the running local cloud: functions, APIs and failures', { tim
       DependsOn: ['Extra', 'Worker'],
     };
     await expect(cloud.update(await assembly(template))).rejects.toThrow(
-      'Resource Broken: runtime python3.12 is not supported; the local cloud runs Node.js',
+      'resource Broken (AWS::Lambda::Function): property Runtime: python3.12 is not supported; the local cloud runs Node.js',
     );
     // The queue created before the failure is gone, the function updated before it has its old environment back.
     const sqs = new SQSClient({

@@ -347,7 +347,7 @@ describe('stream settings Lambda refuses for DynamoDB sources', () => {
   it.each([
     [
       { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1 },
-      /StartingPosition AT_TIMESTAMP is not one of TRIM_HORIZON, LATEST for a DynamoDB stream/,
+      /property StartingPosition: AT_TIMESTAMP is not one of TRIM_HORIZON, LATEST for a DynamoDB stream/,
     ],
     [{ StartingPosition: 'TRIM_HORIZON', FilterCriteria: { Filters: [] } }, /FilterCriteria/],
     [{ StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 60 }, /TumblingWindowInSeconds/],

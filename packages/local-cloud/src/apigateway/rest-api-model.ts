@@ -1,5 +1,23 @@
+import type * as z from 'zod';
+import { deployedProperties, type PropertiesOf } from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { DeployedResource, DeployedStack } from '../cloudformation/types.ts';
+import { type DeployedResource, type DeployedStack, resourcesOfType } from '../cloudformation/types.ts';
+import { mockAnswer } from './mock-integration.ts';
+import {
+  apiKeyProperties,
+  gatewayResponseProperties,
+  type MethodProperties,
+  type MethodSettingProperties,
+  methodProperties,
+  modelProperties,
+  requestValidatorProperties,
+  resourceProperties,
+  restApiProperties,
+  stageProperties,
+  type ThrottleSettingsProperties,
+  usagePlanKeyProperties,
+  usagePlanProperties,
+} from './properties.ts';
 import { API_KEY_VALUE_ATTRIBUTE } from './providers.ts';
 
 /** A method of a resource, as API Gateway runs it. */
@@ -96,225 +114,270 @@ export interface RestApis {
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
+const FUNCTION_IN_URI = /functions\/(arn:[^/]+)\/invocations$/;
+
+/** One deployed resource of a type with its typed properties. */
+interface Row<P> {
+  readonly resource: DeployedResource;
+  readonly properties: P;
+}
+
+/** The API Gateway resources of a stack, by type, their properties typed. */
+interface StackRows {
+  readonly restApis: readonly Row<PropertiesOf<typeof restApiProperties>>[];
+  readonly resources: readonly Row<PropertiesOf<typeof resourceProperties>>[];
+  readonly methods: readonly Row<MethodProperties>[];
+  readonly models: readonly Row<PropertiesOf<typeof modelProperties>>[];
+  readonly validators: readonly Row<PropertiesOf<typeof requestValidatorProperties>>[];
+  readonly stages: readonly Row<PropertiesOf<typeof stageProperties>>[];
+  readonly gatewayResponses: readonly Row<PropertiesOf<typeof gatewayResponseProperties>>[];
+  readonly apiKeys: readonly Row<PropertiesOf<typeof apiKeyProperties>>[];
+  readonly usagePlans: readonly Row<PropertiesOf<typeof usagePlanProperties>>[];
+  readonly usagePlanKeys: readonly Row<PropertiesOf<typeof usagePlanKeyProperties>>[];
+}
+
+/** What a method needs from the rest of its API: the request models and the validators. */
+interface MethodLookups {
+  /** JSON Schemas by `{restApiId}/{modelName}`. */
+  readonly schemas: ReadonlyMap<string, object>;
+  readonly validators: ReadonlyMap<string, PropertiesOf<typeof requestValidatorProperties>>;
+}
+
+function readRows(stack: DeployedStack): StackRows {
+  const rows = <S extends z.ZodType>(type: string, schema: S): Row<z.output<S>>[] =>
+    resourcesOfType(stack, `AWS::ApiGateway::${type}`).map((resource) => ({
+      resource,
+      properties: deployedProperties(schema, stack.stackName, resource),
+    }));
+  return {
+    restApis: rows('RestApi', restApiProperties),
+    resources: rows('Resource', resourceProperties),
+    methods: rows('Method', methodProperties),
+    models: rows('Model', modelProperties),
+    validators: rows('RequestValidator', requestValidatorProperties),
+    stages: rows('Stage', stageProperties),
+    gatewayResponses: rows('GatewayResponse', gatewayResponseProperties),
+    apiKeys: rows('ApiKey', apiKeyProperties),
+    usagePlans: rows('UsagePlan', usagePlanProperties),
+    usagePlanKeys: rows('UsagePlanKey', usagePlanKeyProperties),
+  };
+}
+
 /** Builds the REST APIs of a deployed stack; fails loudly on a method it cannot run. */
 export function buildRestApis(stack: DeployedStack): RestApis {
-  const all = [...stack.resources.values()];
-  const ofType = (type: string): DeployedResource[] =>
-    all.filter((resource) => resource.type === `AWS::ApiGateway::${type}`);
-  const props = (resource: DeployedResource): Record<string, unknown> =>
-    resource.properties as Record<string, unknown>;
-
-  const modelsByName = new Map<string, object>();
-  for (const model of ofType('Model')) {
-    modelsByName.set(`${props(model).RestApiId}/${model.physicalId}`, (props(model).Schema ?? {}) as object);
-  }
-  const validators = new Map(
-    ofType('RequestValidator').map((validator) => [validator.physicalId, props(validator)]),
+  const rows = readRows(stack);
+  const lookups: MethodLookups = {
+    schemas: new Map(
+      rows.models.map((model) => [
+        `${model.properties.RestApiId}/${model.resource.physicalId}`,
+        modelSchema(model.properties.Schema),
+      ]),
+    ),
+    validators: new Map(
+      rows.validators.map((validator) => [validator.resource.physicalId, validator.properties]),
+    ),
+  };
+  const apis = new Map(
+    rows.restApis.map((api): [string, RestApi] => [
+      api.resource.physicalId,
+      buildRestApi(api, rows, lookups),
+    ]),
   );
-
-  const apis = new Map<string, RestApi>();
-  for (const api of ofType('RestApi')) {
-    const apiId = api.physicalId;
-    const rootId = String(api.attributes.RootResourceId);
-    const resourceRows = ofType('Resource').filter((resource) => props(resource).RestApiId === apiId);
-    const pathOf = new Map<string, string>([[rootId, '/']]);
-    const resolvePath = (id: string, trail: readonly string[] = []): string => {
-      const known = pathOf.get(id);
-      if (known !== undefined) {
-        return known;
-      }
-      const row = resourceRows.find((resource) => resource.physicalId === id);
-      if (!row || trail.includes(id)) {
-        throw new TemplateError(`API ${apiId}: resource ${id} has no parent path`);
-      }
-      const parent = resolvePath(String(props(row).ParentId), [...trail, id]);
-      const full = `${parent === '/' ? '' : parent}/${String(props(row).PathPart)}`;
-      pathOf.set(id, full);
-      return full;
-    };
-
-    const methodsByResource = new Map<string, Map<string, RestMethod>>();
-    for (const method of ofType('Method').filter((row) => props(row).RestApiId === apiId)) {
-      const p = props(method);
-      const integration = (p.Integration ?? {}) as Record<string, unknown>;
-      const httpMethod = String(p.HttpMethod).toUpperCase();
-      if (integration.Type !== 'AWS_PROXY' && integration.Type !== 'MOCK') {
-        throw new TemplateError(
-          `Resource ${method.logicalId}: ${httpMethod} uses a ${String(integration.Type ?? 'missing')} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
-        );
-      }
-      const mock = integration.Type === 'MOCK' ? mockAnswer(method.logicalId, integration) : undefined;
-      const functionArn = mock
-        ? ''
-        : /functions\/(arn:[^/]+)\/invocations$/.exec(String(integration.Uri ?? ''))?.[1];
-      if (functionArn === undefined) {
-        throw new TemplateError(
-          `Resource ${method.logicalId}: integration URI ${String(integration.Uri)} names no Lambda function`,
-        );
-      }
-      const authorizationType = String(p.AuthorizationType ?? 'NONE');
-      if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM') {
-        throw new TemplateError(
-          `Resource ${method.logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
-        );
-      }
-      const validator = p.RequestValidatorId ? validators.get(String(p.RequestValidatorId)) : undefined;
-      const requestModels = new Map<string, object>();
-      for (const [contentType, modelName] of Object.entries(
-        (p.RequestModels ?? {}) as Record<string, string>,
-      )) {
-        const schema = modelsByName.get(`${apiId}/${modelName}`);
-        if (schema) {
-          requestModels.set(contentType.toLowerCase(), schema);
-        }
-      }
-      const resourceId = String(p.ResourceId);
-      const methods = methodsByResource.get(resourceId) ?? new Map<string, RestMethod>();
-      methods.set(httpMethod, {
-        logicalId: method.logicalId,
-        httpMethod,
-        authorizationType,
-        apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
-        validateBody: validator?.ValidateRequestBody === true,
-        validateParameters: validator?.ValidateRequestParameters === true,
-        requestModels,
-        requestParameters: (p.RequestParameters ?? {}) as Record<string, boolean>,
-        functionArn,
-        timeoutMs: Number(integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS),
-        mock,
-      });
-      methodsByResource.set(resourceId, methods);
-    }
-
-    const resources: RestResource[] = [rootId, ...resourceRows.map((row) => row.physicalId)].map((id) => {
-      const path = resolvePath(id);
-      return {
-        id,
-        path,
-        segments: path === '/' ? [] : path.slice(1).split('/'),
-        methods: methodsByResource.get(id) ?? new Map(),
-      };
-    });
-
-    const stages = new Map<string, { throttle?: Throttle }>();
-    for (const stage of ofType('Stage').filter((row) => props(row).RestApiId === apiId)) {
-      stages.set(stage.physicalId, { throttle: stageThrottle(props(stage).MethodSettings) });
-    }
-    const gatewayResponses = new Map<string, GatewayResponseSetting>();
-    for (const response of ofType('GatewayResponse').filter((row) => props(row).RestApiId === apiId)) {
-      const p = props(response);
-      gatewayResponses.set(String(p.ResponseType), {
-        statusCode: p.StatusCode === undefined ? undefined : String(p.StatusCode),
-        responseParameters: (p.ResponseParameters ?? {}) as Record<string, string>,
-        responseTemplates: (p.ResponseTemplates ?? {}) as Record<string, string>,
-      });
-    }
-    apis.set(apiId, {
-      id: apiId,
-      name: String(props(api).Name ?? apiId),
-      resources,
-      stages,
-      // CloudFormation writes a `/` inside a media type as `~1` when it comes from an OpenAPI body.
-      binaryMediaTypes: ((props(api).BinaryMediaTypes ?? []) as string[]).map((type) =>
-        type.replaceAll('~1', '/'),
-      ),
-      gatewayResponses,
-    });
-  }
-
-  const apiKeysByValue = new Map<string, ApiKey>();
-  for (const key of ofType('ApiKey')) {
-    const value = String(key.attributes[API_KEY_VALUE_ATTRIBUTE]);
-    apiKeysByValue.set(value, { id: key.physicalId, value, enabled: props(key).Enabled !== false });
-  }
-  const usagePlans = ofType('UsagePlan').map((plan): UsagePlan => {
-    const p = props(plan);
-    const quota = p.Quota as { Limit?: number; Period?: string } | undefined;
-    return {
-      id: plan.physicalId,
-      stages: ((p.ApiStages ?? []) as Array<Record<string, unknown>>).map((stage) => ({
-        apiId: String(stage.ApiId),
-        stage: String(stage.Stage),
-        throttle: throttleOf(stage.Throttle),
-      })),
-      throttle: throttleOf(p.Throttle),
-      quota:
-        quota?.Limit !== undefined
-          ? { limit: Number(quota.Limit), period: (quota.Period ?? 'DAY') as Quota['period'] }
-          : undefined,
-      keyIds: new Set(
-        ofType('UsagePlanKey')
-          .filter((row) => props(row).UsagePlanId === plan.physicalId)
-          .map((row) => String(props(row).KeyId)),
-      ),
-    };
-  });
-  return { apis, apiKeysByValue, usagePlans };
+  return {
+    apis,
+    apiKeysByValue: apiKeysByValue(rows.apiKeys),
+    usagePlans: rows.usagePlans.map((plan) => usagePlanOf(plan, rows.usagePlanKeys)),
+  };
 }
 
-/**
- * A `MOCK` integration's answer, as API Gateway makes it: the request template names a status code, which selects
- * the integration response whose `SelectionPattern` matches it (or the one without a pattern); that response
- * gives the status, the headers (static `'values'` of `method.response.header.*` parameters) and the body (its
- * `application/json` template). Templates are not evaluated: one with VTL (`$` or `#`) fails the boot.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-mock-integration.html
- */
-function mockAnswer(logicalId: string, integration: Record<string, unknown>): MockAnswer {
-  const templates = (integration.RequestTemplates ?? {}) as Record<string, string>;
-  const requestTemplate = templates['application/json'] ?? Object.values(templates)[0] ?? '';
-  const statusCode = /statusCode"?\s*:\s*(\d{3})/.exec(requestTemplate)?.[1] ?? '200';
-  const responses = (integration.IntegrationResponses ?? []) as Array<Record<string, unknown>>;
-  const selected =
-    responses.find(
-      (response) =>
-        typeof response.SelectionPattern === 'string' &&
-        response.SelectionPattern !== '' &&
-        new RegExp(`^(?:${response.SelectionPattern})$`).test(statusCode),
-    ) ?? responses.find((response) => !response.SelectionPattern);
-  if (!selected) {
-    throw new TemplateError(
-      `Resource ${logicalId}: no integration response for the MOCK status ${statusCode}`,
-    );
+/** A model's JSON Schema; a Json property may come as its text. */
+function modelSchema(schema: PropertiesOf<typeof modelProperties>['Schema']): object {
+  if (typeof schema === 'string') {
+    const parsed: unknown = JSON.parse(schema);
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries((selected.ResponseParameters ?? {}) as Record<string, string>)) {
-    const header = /^method\.response\.header\.(.+)$/.exec(name)?.[1];
-    const literal = /^'(.*)'$/.exec(String(value))?.[1];
-    if (!header || literal === undefined) {
-      throw new TemplateError(
-        `Resource ${logicalId}: the MOCK response parameter ${name} = ${String(value)} is not a static header value, the only kind the local cloud answers`,
-      );
-    }
-    headers[header] = literal;
-  }
-  const body = ((selected.ResponseTemplates ?? {}) as Record<string, string>)['application/json'] ?? '';
-  if (/[$#]/.test(body)) {
-    throw new TemplateError(
-      `Resource ${logicalId}: the MOCK response template uses VTL, which the local cloud does not evaluate`,
-    );
-  }
-  return { status: Number(selected.StatusCode ?? statusCode), headers, body };
+  return schema ?? {};
 }
 
-function throttleOf(value: unknown): Throttle | undefined {
-  const throttle = value as { RateLimit?: number; BurstLimit?: number } | undefined;
+function buildRestApi(
+  api: Row<PropertiesOf<typeof restApiProperties>>,
+  rows: StackRows,
+  lookups: MethodLookups,
+): RestApi {
+  const apiId = api.resource.physicalId;
+  const ofApi = <P extends { readonly RestApiId: string }>(list: readonly Row<P>[]): Row<P>[] =>
+    list.filter((row) => row.properties.RestApiId === apiId);
+  const methods = methodsByResource(ofApi(rows.methods), apiId, lookups);
+  const paths = resourcePaths(apiId, String(api.resource.attributes.RootResourceId), ofApi(rows.resources));
+  const resources = [...paths].map(
+    ([id, path]): RestResource => ({
+      id,
+      path,
+      segments: path === '/' ? [] : path.slice(1).split('/'),
+      methods: methods.get(id) ?? new Map(),
+    }),
+  );
+  return {
+    id: apiId,
+    name: api.properties.Name ?? apiId,
+    resources,
+    stages: new Map(
+      ofApi(rows.stages).map((stage) => [
+        stage.resource.physicalId,
+        { throttle: stageThrottle(stage.properties.MethodSettings) },
+      ]),
+    ),
+    // CloudFormation writes a `/` inside a media type as `~1` when it comes from an OpenAPI body.
+    binaryMediaTypes: (api.properties.BinaryMediaTypes ?? []).map((type) => type.replaceAll('~1', '/')),
+    gatewayResponses: new Map(
+      ofApi(rows.gatewayResponses).map(({ properties }): [string, GatewayResponseSetting] => [
+        properties.ResponseType,
+        {
+          statusCode: properties.StatusCode,
+          responseParameters: properties.ResponseParameters ?? {},
+          responseTemplates: properties.ResponseTemplates ?? {},
+        },
+      ]),
+    ),
+  };
+}
+
+/** The full path of each resource of an API (the root first, then in template order). */
+function resourcePaths(
+  apiId: string,
+  rootId: string,
+  rows: readonly Row<PropertiesOf<typeof resourceProperties>>[],
+): Map<string, string> {
+  const byId = new Map(rows.map((row) => [row.resource.physicalId, row.properties]));
+  const paths = new Map<string, string>([[rootId, '/']]);
+  const resolvePath = (id: string, trail: readonly string[]): string => {
+    const known = paths.get(id);
+    if (known !== undefined) {
+      return known;
+    }
+    const row = byId.get(id);
+    if (!row || trail.includes(id)) {
+      throw new TemplateError(`API ${apiId}: resource ${id} has no parent path`);
+    }
+    const parent = resolvePath(row.ParentId, [...trail, id]);
+    const full = `${parent === '/' ? '' : parent}/${row.PathPart}`;
+    paths.set(id, full);
+    return full;
+  };
+  return new Map([
+    [rootId, '/'],
+    ...[...byId.keys()].map((id): [string, string] => [id, resolvePath(id, [])]),
+  ]);
+}
+
+/** The methods of an API by resource id, then by HTTP method. */
+function methodsByResource(
+  rows: readonly Row<MethodProperties>[],
+  apiId: string,
+  lookups: MethodLookups,
+): Map<string, Map<string, RestMethod>> {
+  const byResource = new Map<string, Map<string, RestMethod>>();
+  for (const row of rows) {
+    const method = restMethod(row, apiId, lookups);
+    const methods = byResource.get(row.properties.ResourceId) ?? new Map<string, RestMethod>();
+    methods.set(method.httpMethod, method);
+    byResource.set(row.properties.ResourceId, methods);
+  }
+  return byResource;
+}
+
+/** One method as API Gateway runs it; fails for an integration or authorization the local cloud does not run. */
+function restMethod(row: Row<MethodProperties>, apiId: string, lookups: MethodLookups): RestMethod {
+  const { logicalId } = row.resource;
+  const p = row.properties;
+  const httpMethod = p.HttpMethod.toUpperCase();
+  const integration = p.Integration;
+  if (integration?.Type !== 'AWS_PROXY' && integration?.Type !== 'MOCK') {
+    throw new TemplateError(
+      `Resource ${logicalId}: ${httpMethod} uses a ${integration?.Type ?? 'missing'} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
+    );
+  }
+  const mock = integration.Type === 'MOCK' ? mockAnswer(logicalId, integration) : undefined;
+  const functionArn = mock ? '' : FUNCTION_IN_URI.exec(integration.Uri ?? '')?.[1];
+  if (functionArn === undefined) {
+    throw new TemplateError(
+      `Resource ${logicalId}: integration URI ${String(integration.Uri)} names no Lambda function`,
+    );
+  }
+  const authorizationType = p.AuthorizationType ?? 'NONE';
+  if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM') {
+    throw new TemplateError(
+      `Resource ${logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+    );
+  }
+  const validator = p.RequestValidatorId ? lookups.validators.get(p.RequestValidatorId) : undefined;
+  const requestModels = new Map<string, object>();
+  for (const [contentType, modelName] of Object.entries(p.RequestModels ?? {})) {
+    const schema = lookups.schemas.get(`${apiId}/${modelName}`);
+    if (schema) {
+      requestModels.set(contentType.toLowerCase(), schema);
+    }
+  }
+  return {
+    logicalId,
+    httpMethod,
+    authorizationType,
+    apiKeyRequired: p.ApiKeyRequired === true,
+    validateBody: validator?.ValidateRequestBody === true,
+    validateParameters: validator?.ValidateRequestParameters === true,
+    requestModels,
+    requestParameters: p.RequestParameters ?? {},
+    functionArn,
+    timeoutMs: integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS,
+    mock,
+  };
+}
+
+function apiKeysByValue(rows: readonly Row<PropertiesOf<typeof apiKeyProperties>>[]): Map<string, ApiKey> {
+  return new Map(
+    rows.map((key): [string, ApiKey] => {
+      const value = String(key.resource.attributes[API_KEY_VALUE_ATTRIBUTE]);
+      return [value, { id: key.resource.physicalId, value, enabled: key.properties.Enabled !== false }];
+    }),
+  );
+}
+
+function usagePlanOf(
+  plan: Row<PropertiesOf<typeof usagePlanProperties>>,
+  planKeys: readonly Row<PropertiesOf<typeof usagePlanKeyProperties>>[],
+): UsagePlan {
+  const { Quota: quota } = plan.properties;
+  return {
+    id: plan.resource.physicalId,
+    // A stage's Throttle holds per-method limits (`/{path}/{method}`), which are not emulated: the plan's apply.
+    stages: (plan.properties.ApiStages ?? []).map((stage) => ({
+      apiId: String(stage.ApiId),
+      stage: String(stage.Stage),
+    })),
+    throttle: throttleOf(plan.properties.Throttle),
+    quota: quota?.Limit !== undefined ? { limit: quota.Limit, period: quota.Period ?? 'DAY' } : undefined,
+    keyIds: new Set(
+      planKeys
+        .filter((row) => row.properties.UsagePlanId === plan.resource.physicalId)
+        .map((row) => row.properties.KeyId),
+    ),
+  };
+}
+
+function throttleOf(throttle: ThrottleSettingsProperties | undefined): Throttle | undefined {
   if (throttle?.RateLimit === undefined && throttle?.BurstLimit === undefined) {
     return undefined;
   }
   return {
-    rateLimit: Number(throttle.RateLimit ?? Number.POSITIVE_INFINITY),
-    burstLimit: Number(throttle.BurstLimit ?? 0),
+    rateLimit: throttle.RateLimit ?? Number.POSITIVE_INFINITY,
+    burstLimit: throttle.BurstLimit ?? 0,
   };
 }
 
 /** The stage-wide throttle from `MethodSettings` for every method (`/*` and `*`). */
-function stageThrottle(value: unknown): Throttle | undefined {
-  const settings = (value ?? []) as Array<Record<string, unknown>>;
+function stageThrottle(settings: readonly MethodSettingProperties[] = []): Throttle | undefined {
   const all = settings.find((setting) => setting.ResourcePath === '/*' && setting.HttpMethod === '*');
-  if (all?.ThrottlingRateLimit === undefined && all?.ThrottlingBurstLimit === undefined) {
-    return undefined;
-  }
-  return throttleOf({ RateLimit: all.ThrottlingRateLimit, BurstLimit: all.ThrottlingBurstLimit });
+  return throttleOf({ RateLimit: all?.ThrottlingRateLimit, BurstLimit: all?.ThrottlingBurstLimit });
 }
 
 /**

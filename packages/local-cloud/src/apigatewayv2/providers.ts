@@ -1,6 +1,15 @@
 import { idProvider, ownId } from '../apigateway/providers.ts';
-import { TemplateError } from '../cloudformation/template-error.ts';
+import { propertyError } from '../cloudformation/resource-properties.ts';
 import type { ResourceProvider } from '../cloudformation/types.ts';
+import {
+  apiProperties,
+  authorizerProperties,
+  deploymentProperties,
+  integrationProperties,
+  routeProperties,
+  routeResponseProperties,
+  stageProperties,
+} from './properties.ts';
 
 /**
  * Providers for API Gateway v2 WebSocket APIs. `Ref` and `Fn::GetAtt` follow CloudFormation's return values
@@ -11,10 +20,14 @@ import type { ResourceProvider } from '../cloudformation/types.ts';
 export function webSocketApiProviders(): Record<string, ResourceProvider> {
   return {
     'AWS::ApiGatewayV2::Api': idProvider(
+      apiProperties,
       (request, id) => {
-        if (request.properties.ProtocolType !== 'WEBSOCKET') {
-          throw new TemplateError(
-            `Resource ${request.logicalId}: only WebSocket APIs (ProtocolType WEBSOCKET) run on the local cloud, not ${String(request.properties.ProtocolType)}`,
+        const protocol = request.properties.ProtocolType;
+        if (protocol !== 'WEBSOCKET') {
+          throw propertyError(
+            request,
+            'ProtocolType',
+            `only WebSocket APIs (WEBSOCKET) run on the local cloud, not ${protocol ?? '(none)'}`,
           );
         }
         return id;
@@ -24,11 +37,19 @@ export function webSocketApiProviders(): Record<string, ResourceProvider> {
         ApiEndpoint: `wss://${id}.execute-api.${request.region}.amazonaws.com`,
       }),
     ),
-    'AWS::ApiGatewayV2::Route': idProvider(ownId, (_request, id) => ({ RouteId: id })),
-    'AWS::ApiGatewayV2::RouteResponse': idProvider(ownId, (_request, id) => ({ RouteResponseId: id })),
-    'AWS::ApiGatewayV2::Integration': idProvider(ownId, (_request, id) => ({ IntegrationId: id })),
-    'AWS::ApiGatewayV2::Authorizer': idProvider(ownId, (_request, id) => ({ AuthorizerId: id })),
-    'AWS::ApiGatewayV2::Deployment': idProvider(ownId, (_request, id) => ({ DeploymentId: id })),
-    'AWS::ApiGatewayV2::Stage': idProvider((request) => String(request.properties.StageName)),
+    'AWS::ApiGatewayV2::Route': idProvider(routeProperties, ownId, (_request, id) => ({ RouteId: id })),
+    'AWS::ApiGatewayV2::RouteResponse': idProvider(routeResponseProperties, ownId, (_request, id) => ({
+      RouteResponseId: id,
+    })),
+    'AWS::ApiGatewayV2::Integration': idProvider(integrationProperties, ownId, (_request, id) => ({
+      IntegrationId: id,
+    })),
+    'AWS::ApiGatewayV2::Authorizer': idProvider(authorizerProperties, ownId, (_request, id) => ({
+      AuthorizerId: id,
+    })),
+    'AWS::ApiGatewayV2::Deployment': idProvider(deploymentProperties, ownId, (_request, id) => ({
+      DeploymentId: id,
+    })),
+    'AWS::ApiGatewayV2::Stage': idProvider(stageProperties, (request) => request.properties.StageName),
   };
 }

@@ -1,5 +1,15 @@
+import type * as z from 'zod';
+import { deployedProperties, type PropertiesOf } from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
 import { type DeployedResource, type DeployedStack, resourcesOfType } from '../cloudformation/types.ts';
+import {
+  apiProperties,
+  authorizerProperties,
+  integrationProperties,
+  routeProperties,
+  routeResponseProperties,
+  stageProperties,
+} from './properties.ts';
 
 /** A Lambda REQUEST authorizer on `$connect`. */
 export interface WebSocketAuthorizer {
@@ -29,8 +39,14 @@ export interface WebSocketApi {
 
 const FUNCTION_IN_URI = /functions\/(arn:[^/]+)\/invocations$/;
 
-function functionArnOf(resource: DeployedResource, uri: unknown): string {
-  const arn = FUNCTION_IN_URI.exec(String(uri ?? ''))?.[1];
+/** One deployed resource of a type with its typed properties. */
+interface Row<P> {
+  readonly resource: DeployedResource;
+  readonly properties: P;
+}
+
+function functionArnOf(resource: DeployedResource, uri: string | undefined): string {
+  const arn = FUNCTION_IN_URI.exec(uri ?? '')?.[1];
   if (!arn) {
     throw new TemplateError(`Resource ${resource.logicalId}: ${String(uri)} names no Lambda function`);
   }
@@ -43,77 +59,121 @@ function functionArnOf(resource: DeployedResource, uri: unknown): string {
  * authorization) fails with the resource's logical id.
  */
 export function buildWebSocketApis(stack: DeployedStack): ReadonlyMap<string, WebSocketApi> {
-  const props = (resource: DeployedResource) => resource.properties as Record<string, unknown>;
-  const ofType = (name: string) => resourcesOfType(stack, `AWS::ApiGatewayV2::${name}`);
-  const integrations = new Map<string, string>();
-  for (const integration of ofType('Integration')) {
-    const p = props(integration);
-    if (p.IntegrationType !== 'AWS_PROXY') {
-      throw new TemplateError(
-        `Resource ${integration.logicalId}: a ${String(p.IntegrationType)} integration; the local cloud runs AWS_PROXY (Lambda proxy) integrations`,
-      );
-    }
-    integrations.set(integration.physicalId, functionArnOf(integration, p.IntegrationUri));
-  }
-  const authorizers = new Map<string, WebSocketAuthorizer>();
-  for (const authorizer of ofType('Authorizer')) {
-    const p = props(authorizer);
-    if (p.AuthorizerType !== 'REQUEST') {
-      throw new TemplateError(
-        `Resource ${authorizer.logicalId}: a ${String(p.AuthorizerType)} authorizer; WebSocket APIs take Lambda REQUEST authorizers`,
-      );
-    }
-    authorizers.set(authorizer.physicalId, {
-      logicalId: authorizer.logicalId,
-      functionArn: functionArnOf(authorizer, p.AuthorizerUri),
-      identitySources: ((p.IdentitySource ?? []) as unknown[]).map(String),
-    });
-  }
-  const twoWayRoutes = new Set(
-    ofType('RouteResponse')
-      .filter((response) => props(response).RouteResponseKey === '$default')
-      .map((response) => String(props(response).RouteId)),
-  );
-
+  const rows = <S extends z.ZodType>(name: string, schema: S): Row<z.output<S>>[] =>
+    resourcesOfType(stack, `AWS::ApiGatewayV2::${name}`).map((resource) => ({
+      resource,
+      properties: deployedProperties(schema, stack.stackName, resource),
+    }));
+  const lookups: RouteLookups = {
+    integrations: integrationFunctions(rows('Integration', integrationProperties)),
+    authorizers: requestAuthorizers(rows('Authorizer', authorizerProperties)),
+    twoWayRoutes: new Set(
+      rows('RouteResponse', routeResponseProperties)
+        .filter((response) => response.properties.RouteResponseKey === '$default')
+        .map((response) => response.properties.RouteId),
+    ),
+  };
+  const routes = rows('Route', routeProperties);
+  const stages = rows('Stage', stageProperties);
   const apis = new Map<string, WebSocketApi>();
-  for (const api of ofType('Api')) {
-    const routes = new Map<string, WebSocketRoute>();
-    for (const route of ofType('Route').filter((row) => props(row).ApiId === api.physicalId)) {
-      const p = props(route);
-      const routeKey = String(p.RouteKey);
-      const authorizationType = String(p.AuthorizationType ?? 'NONE');
-      if (authorizationType !== 'NONE' && authorizationType !== 'CUSTOM') {
-        throw new TemplateError(
-          `Resource ${route.logicalId}: ${authorizationType} authorization on ${routeKey}; the local cloud runs NONE and CUSTOM (Lambda)`,
-        );
-      }
-      const target = /^integrations\/(.+)$/.exec(String(p.Target ?? ''))?.[1];
-      const functionArn = target === undefined ? undefined : integrations.get(target);
-      if (target !== undefined && functionArn === undefined) {
-        throw new TemplateError(
-          `Resource ${route.logicalId}: target ${String(p.Target)} is no integration of the stack`,
-        );
-      }
-      routes.set(routeKey, {
-        routeKey,
-        functionArn,
-        authorizer: authorizationType === 'CUSTOM' ? authorizers.get(String(p.AuthorizerId)) : undefined,
-        twoWay: twoWayRoutes.has(route.physicalId),
-      });
-    }
-    const stages = new Set(
-      ofType('Stage')
-        .filter((stage) => props(stage).ApiId === api.physicalId)
-        .map((stage) => stage.physicalId),
-    );
-    apis.set(api.physicalId, {
-      apiId: api.physicalId,
-      routeSelectionExpression: String(props(api).RouteSelectionExpression ?? '$request.body.action'),
-      stages,
-      routes,
+  for (const api of rows('Api', apiProperties)) {
+    const apiId = api.resource.physicalId;
+    apis.set(apiId, {
+      apiId,
+      routeSelectionExpression: api.properties.RouteSelectionExpression ?? '$request.body.action',
+      stages: new Set(
+        stages.filter((stage) => stage.properties.ApiId === apiId).map((stage) => stage.resource.physicalId),
+      ),
+      routes: new Map(
+        routes
+          .filter((route) => route.properties.ApiId === apiId)
+          .map((route): [string, WebSocketRoute] => [
+            route.properties.RouteKey,
+            webSocketRoute(route, lookups),
+          ]),
+      ),
     });
   }
   return apis;
+}
+
+/** What a route needs from the rest of the stack. */
+interface RouteLookups {
+  /** Function ARNs by integration id. */
+  readonly integrations: ReadonlyMap<string, string>;
+  readonly authorizers: ReadonlyMap<string, WebSocketAuthorizer>;
+  /** Ids of the routes with a `$default` route response. */
+  readonly twoWayRoutes: ReadonlySet<string>;
+}
+
+/** The function each Lambda proxy integration invokes, by integration id; fails for other integration types. */
+function integrationFunctions(
+  rows: readonly Row<PropertiesOf<typeof integrationProperties>>[],
+): Map<string, string> {
+  return new Map(
+    rows.map(({ resource, properties }): [string, string] => {
+      if (properties.IntegrationType !== 'AWS_PROXY') {
+        throw new TemplateError(
+          `Resource ${resource.logicalId}: a ${properties.IntegrationType} integration; the local cloud runs AWS_PROXY (Lambda proxy) integrations`,
+        );
+      }
+      return [resource.physicalId, functionArnOf(resource, properties.IntegrationUri)];
+    }),
+  );
+}
+
+/** The Lambda REQUEST authorizers by id; fails for other authorizer types. */
+function requestAuthorizers(
+  rows: readonly Row<PropertiesOf<typeof authorizerProperties>>[],
+): Map<string, WebSocketAuthorizer> {
+  return new Map(
+    rows.map(({ resource, properties }): [string, WebSocketAuthorizer] => {
+      if (properties.AuthorizerType !== 'REQUEST') {
+        throw new TemplateError(
+          `Resource ${resource.logicalId}: a ${properties.AuthorizerType} authorizer; WebSocket APIs take Lambda REQUEST authorizers`,
+        );
+      }
+      return [
+        resource.physicalId,
+        {
+          logicalId: resource.logicalId,
+          functionArn: functionArnOf(resource, properties.AuthorizerUri),
+          identitySources: properties.IdentitySource ?? [],
+        },
+      ];
+    }),
+  );
+}
+
+/** One route; fails for an authorization type or a target the local cloud does not run. */
+function webSocketRoute(
+  route: Row<PropertiesOf<typeof routeProperties>>,
+  lookups: RouteLookups,
+): WebSocketRoute {
+  const { resource, properties } = route;
+  const routeKey = properties.RouteKey;
+  const authorizationType = properties.AuthorizationType ?? 'NONE';
+  if (authorizationType !== 'NONE' && authorizationType !== 'CUSTOM') {
+    throw new TemplateError(
+      `Resource ${resource.logicalId}: ${authorizationType} authorization on ${routeKey}; the local cloud runs NONE and CUSTOM (Lambda)`,
+    );
+  }
+  const target = /^integrations\/(.+)$/.exec(properties.Target ?? '')?.[1];
+  const functionArn = target === undefined ? undefined : lookups.integrations.get(target);
+  if (target !== undefined && functionArn === undefined) {
+    throw new TemplateError(
+      `Resource ${resource.logicalId}: target ${String(properties.Target)} is no integration of the stack`,
+    );
+  }
+  return {
+    routeKey,
+    functionArn,
+    authorizer:
+      authorizationType === 'CUSTOM' && properties.AuthorizerId !== undefined
+        ? lookups.authorizers.get(properties.AuthorizerId)
+        : undefined,
+    twoWay: lookups.twoWayRoutes.has(resource.physicalId),
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
+import type * as z from 'zod';
 import { generatedName } from './physical-ids.ts';
+import { parseProperties } from './resource-properties.ts';
 import type { CreatedResource, CreateRequest, ResourceProvider } from './types.ts';
 
 /** A resource type the local cloud accepts without creating anything, and why that is safe. */
@@ -7,6 +9,8 @@ export interface IgnoredType {
   readonly reason: string;
   /** The service and resource part of the ARN `Fn::GetAtt ... Arn` returns, e.g. `iam::role/`. */
   readonly arnPrefix?: string;
+  /** The properties CloudFormation requires of the type, checked although nothing is created. */
+  readonly properties?: z.ZodType;
 }
 
 /**
@@ -16,6 +20,9 @@ export interface IgnoredType {
 export function ignoredProvider(ignoredType: IgnoredType): ResourceProvider {
   return {
     async create(request: CreateRequest): Promise<CreatedResource> {
+      if (ignoredType.properties) {
+        parseProperties(ignoredType.properties, request);
+      }
       const physicalId = generatedName(request.stackName, request.logicalId, 64, request.replaces);
       const [service, resourcePrefix] = (
         ignoredType.arnPrefix ?? `${ignoredType.type.split('::')[1]?.toLowerCase()}::`
@@ -30,6 +37,9 @@ export function ignoredProvider(ignoredType: IgnoredType): ResourceProvider {
       };
     },
     async update(request) {
+      if (ignoredType.properties) {
+        parseProperties(ignoredType.properties, request);
+      }
       return { physicalId: request.physicalId, attributes: request.oldAttributes };
     },
     async delete() {},

@@ -1,61 +1,40 @@
 import {
-  type AttributeDefinition,
   CreateTableCommand,
-  type CreateTableCommandInput,
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
+import type { CreateRequest, ResourceProvider } from '../cloudformation/types.ts';
+import { enabledTimeToLive, tableProperties } from './properties.ts';
 import { updateTable } from './table-update.ts';
 
-// The properties of AWS::DynamoDB::Table that shape the table; the rest (SSE, point-in-time recovery,
-// deletion protection, tags, contributor insights) have no meaning for an in-memory DynamoDB Local.
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html
-export interface TableProperties {
-  readonly TableName?: string;
-  readonly KeySchema: CreateTableCommandInput['KeySchema'];
-  readonly AttributeDefinitions: AttributeDefinition[];
-  readonly BillingMode?: 'PROVISIONED' | 'PAY_PER_REQUEST';
-  readonly ProvisionedThroughput?: CreateTableCommandInput['ProvisionedThroughput'];
-  readonly GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
-  readonly LocalSecondaryIndexes?: CreateTableCommandInput['LocalSecondaryIndexes'];
-  readonly StreamSpecification?: {
-    readonly StreamViewType: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
-  };
-  readonly TimeToLiveSpecification?: { readonly AttributeName: string; readonly Enabled: boolean };
-}
+export type { TableProperties } from './properties.ts';
 
 /**
  * Creates `AWS::DynamoDB::Table` resources on DynamoDB Local. Ref = table name; Arn and StreamArn attributes.
  * An update changes the table in place, its items untouched (see `updateTable`); a delete drops it and its items.
  */
 export function tableProvider(client: DynamoDBClient): ResourceProvider {
-  return {
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+  return typedProvider(tableProperties, {
+    async update(request) {
       const tableName = request.physicalId;
       await updateTable(
         client,
         tableName,
-        request.oldProperties as unknown as TableProperties,
-        request.properties as unknown as TableProperties,
+        request.oldProperties,
+        request.properties,
         `Resource ${request.logicalId}`,
       );
       return { physicalId: tableName, attributes: await tableAttributes(client, tableName, request) };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(new DeleteTableCommand({ TableName: request.physicalId }));
     },
-    async create(request: CreateRequest): Promise<CreatedResource> {
-      const properties = request.properties as unknown as TableProperties;
+    async create(request) {
+      const properties = request.properties;
       // CloudFormation's generated table names are {stack}-{logicalId}-{suffix}, at most 255 characters.
       const tableName =
         properties.TableName ?? generatedName(request.stackName, request.logicalId, 255, request.replaces);
@@ -74,24 +53,22 @@ export function tableProvider(client: DynamoDBClient): ResourceProvider {
             : undefined,
         }),
       );
-      if (properties.TimeToLiveSpecification?.Enabled) {
+      const timeToLive = enabledTimeToLive(properties.TimeToLiveSpecification);
+      if (timeToLive) {
         await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: tableName,
-            TimeToLiveSpecification: properties.TimeToLiveSpecification,
-          }),
+          new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: timeToLive }),
         );
       }
       return { physicalId: tableName, attributes: await tableAttributes(client, tableName, request) };
     },
-  };
+  });
 }
 
 /** A table's Arn, and its StreamArn while its stream is enabled. */
 async function tableAttributes(
   client: DynamoDBClient,
   tableName: string,
-  request: CreateRequest,
+  request: Pick<CreateRequest, 'region' | 'accountId'>,
 ): Promise<Record<string, unknown>> {
   const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
   const arn = `arn:aws:dynamodb:${request.region}:${request.accountId}:table/${tableName}`;

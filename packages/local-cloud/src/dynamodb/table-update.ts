@@ -2,13 +2,16 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   DescribeTableCommand,
   type DynamoDBClient,
-  type GlobalSecondaryIndex,
   UpdateTableCommand,
   type UpdateTableCommandInput,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type { TableProperties } from './table-provider.ts';
+import {
+  enabledTimeToLive,
+  type GlobalSecondaryIndexProperties,
+  type TableProperties,
+} from './properties.ts';
 
 const ACTIVE_TIMEOUT_MS = 30_000;
 
@@ -96,39 +99,43 @@ export async function updateTable(
   const ttlAfter = after.TimeToLiveSpecification;
   if (!isDeepStrictEqual(ttlBefore, ttlAfter)) {
     // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html
-    if (ttlBefore?.Enabled) {
+    const off = enabledTimeToLive(ttlBefore);
+    if (off) {
       await client.send(
         new UpdateTimeToLiveCommand({
           TableName: tableName,
-          TimeToLiveSpecification: { AttributeName: ttlBefore.AttributeName, Enabled: false },
+          TimeToLiveSpecification: { AttributeName: off.AttributeName, Enabled: false },
         }),
       );
     }
-    if (ttlAfter?.Enabled) {
-      await client.send(
-        new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttlAfter }),
-      );
+    const on = enabledTimeToLive(ttlAfter);
+    if (on) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: on }));
     }
   }
 }
 
 /** The global secondary indexes to delete, to create, and whose throughput alone changed. */
 function indexChanges(
-  before: readonly GlobalSecondaryIndex[],
-  after: readonly GlobalSecondaryIndex[],
-): { deleted: string[]; created: GlobalSecondaryIndex[]; throughput: GlobalSecondaryIndex[] } {
-  const shape = (index: GlobalSecondaryIndex | undefined) => ({
+  before: readonly GlobalSecondaryIndexProperties[],
+  after: readonly GlobalSecondaryIndexProperties[],
+): {
+  deleted: string[];
+  created: GlobalSecondaryIndexProperties[];
+  throughput: GlobalSecondaryIndexProperties[];
+} {
+  const shape = (index: GlobalSecondaryIndexProperties | undefined) => ({
     keySchema: index?.KeySchema,
     projection: index?.Projection,
   });
   const old = new Map(before.map((index) => [index.IndexName, index]));
-  const reshaped = (index: GlobalSecondaryIndex) =>
+  const reshaped = (index: GlobalSecondaryIndexProperties) =>
     old.has(index.IndexName) && !isDeepStrictEqual(shape(index), shape(old.get(index.IndexName)));
   const kept = new Set(after.map((index) => index.IndexName));
   return {
     deleted: [
-      ...before.filter((index) => !kept.has(index.IndexName)).map((index) => String(index.IndexName)),
-      ...after.filter(reshaped).map((index) => String(index.IndexName)),
+      ...before.filter((index) => !kept.has(index.IndexName)).map((index) => index.IndexName),
+      ...after.filter(reshaped).map((index) => index.IndexName),
     ],
     created: after.filter((index) => !old.has(index.IndexName) || reshaped(index)),
     throughput: after.filter(

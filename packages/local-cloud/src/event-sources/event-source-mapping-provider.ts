@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { TemplateError } from '../cloudformation/template-error.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import {
+  propertyError,
+  type TypedCreateRequest,
+  typedProvider,
+} from '../cloudformation/resource-properties.ts';
+import type { CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
 import { DynamoDbStreamShardReader, tableStreamOf } from '../dynamodb/dynamodb-stream-shard-reader.ts';
 import { KinesisShardReader } from '../kinesis/kinesis-shard-reader.ts';
 import type { FunctionInvoker } from '../lambda/types.ts';
 import { localQueueUrl } from '../sqs/queue-provider.ts';
+import { type EventSourceMappingProperties, eventSourceMappingProperties } from './properties.ts';
 import { SqsEventSource, type SqsEventSourceSettings } from './sqs-event-source.ts';
 import {
   type ShardReader,
@@ -43,8 +42,10 @@ export interface EventSourceMappingProviderOptions {
 
 /** A mapping's event source, checked and ready to start: an SQS queue's, or a Kinesis or DynamoDB stream's. */
 type SourcePlan =
-  | { readonly kind: 'sqs'; readonly settings: SqsEventSourceSettings }
+  | { readonly kind: 'sqs'; readonly settings: SqsEventSourceSettings; readonly client: SQSClient }
   | { readonly kind: 'stream'; readonly settings: StreamEventSourceSettings; readonly reader: ShardReader };
+
+type MappingRequest = TypedCreateRequest<EventSourceMappingProperties>;
 
 /** A running event source. */
 type RunningSource =
@@ -63,25 +64,25 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
   const startSource = async (uuid: string, plan: SourcePlan): Promise<void> => {
     const source =
       plan.kind === 'sqs'
-        ? startSqsSource(plan.settings, options)
+        ? startSqsSource(plan.settings, plan.client, options)
         : await startStreamSource(plan.settings, plan.reader, options);
     running.set(uuid, source);
     options.onStarted(source.source);
   };
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
+  return typedProvider(eventSourceMappingProperties, {
+    async create(request) {
       const plan = sourcePlan(request, options);
       const uuid = randomUUID();
-      if (isEnabled(request.properties)) {
+      if (request.properties.Enabled !== false) {
         await startSource(uuid, plan);
       }
       return mappingCreated(request, uuid);
     },
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+    async update(request) {
       const plan = sourcePlan(request, options);
       const uuid = request.physicalId;
       const current = running.get(uuid);
-      if (!isEnabled(request.properties)) {
+      if (request.properties.Enabled === false) {
         running.delete(uuid);
         await current?.source.stop();
       } else if (!current) {
@@ -93,97 +94,104 @@ export function eventSourceMappingProvider(options: EventSourceMappingProviderOp
       }
       return { physicalId: uuid, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       const current = running.get(request.physicalId);
       running.delete(request.physicalId);
       await current?.source.stop();
     },
-  };
-}
-
-function isEnabled(properties: Readonly<Record<string, unknown>>): boolean {
-  return properties.Enabled !== false && properties.Enabled !== 'false';
+  });
 }
 
 /** The event source a mapping describes, its settings checked; fails with the logical id for what is not run. */
-function sourcePlan(request: CreateRequest, options: EventSourceMappingProviderOptions): SourcePlan {
-  const p = request.properties;
-  const where = `Resource ${request.logicalId}`;
-  const sourceArn = String(p.EventSourceArn ?? '');
-  const [, , service, region = request.region, accountId = request.accountId, name = ''] =
-    sourceArn.split(':');
+function sourcePlan(request: MappingRequest, options: EventSourceMappingProviderOptions): SourcePlan {
+  const sourceArn = request.properties.EventSourceArn ?? '';
+  const service = sourceArn.split(':')[2];
   if (service === 'kinesis') {
     if (!options.kinesis) {
-      throw new TemplateError(`${where}: the stream ${sourceArn} is not on the local cloud`);
+      throw propertyError(request, 'EventSourceArn', `the stream ${sourceArn} is not on the local cloud`);
     }
-    const settings = checkedStreamSettings(p, where, KINESIS_STARTING_POSITIONS, 'a Kinesis stream');
+    const settings = checkedStreamSettings(request, KINESIS_STARTING_POSITIONS, 'a Kinesis stream');
     // The role ARN is not known here; the event names one of the function's shape.
-    const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${String(p.FunctionName).split(':').pop()}`;
+    const invokeIdentityArn = `arn:aws:iam::${request.accountId}:role/${request.properties.FunctionName.split(':').pop()}`;
     const reader = new KinesisShardReader(options.kinesis, sourceArn, request.region, invokeIdentityArn);
-    return { kind: 'stream', settings: streamSourceSettings(request, options, where, settings), reader };
+    return { kind: 'stream', settings: streamSourceSettings(request, options, settings), reader };
   }
   if (service === 'dynamodb') {
     if (!options.dynamoDbStreams || !tableStreamOf(sourceArn)) {
-      throw new TemplateError(`${where}: ${sourceArn} is not the stream of a table on the local cloud`);
+      throw propertyError(
+        request,
+        'EventSourceArn',
+        `${sourceArn} is not the stream of a table on the local cloud`,
+      );
     }
-    const settings = checkedStreamSettings(p, where, DYNAMODB_STARTING_POSITIONS, 'a DynamoDB stream');
+    const settings = checkedStreamSettings(request, DYNAMODB_STARTING_POSITIONS, 'a DynamoDB stream');
     const reader = new DynamoDbStreamShardReader(options.dynamoDbStreams, sourceArn, request.region);
-    return { kind: 'stream', settings: streamSourceSettings(request, options, where, settings), reader };
+    return { kind: 'stream', settings: streamSourceSettings(request, options, settings), reader };
   }
   if (service !== 'sqs') {
-    throw new TemplateError(
-      `${where}: event sources from ${service ?? sourceArn} are not supported by the local cloud yet`,
+    throw propertyError(
+      request,
+      'EventSourceArn',
+      `event sources from ${service ?? (sourceArn || '(none)')} are not supported by the local cloud yet`,
     );
   }
   if (!options.sqs) {
-    throw new TemplateError(`${where}: the queue ${sourceArn} is not on the local cloud`);
-  }
-  if (p.FilterCriteria !== undefined) {
-    throw new TemplateError(`${where}: FilterCriteria is not supported by the local cloud yet`);
-  }
-  const fifo = name.endsWith('.fifo');
-  const batchSize = Number(p.BatchSize ?? 10);
-  const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > (fifo ? 10 : 10_000)) {
-    throw new TemplateError(
-      `${where}: BatchSize ${batchSize} is out of range for ${fifo ? 'a FIFO' : 'a standard'} queue`,
-    );
-  }
-  if (!Number.isInteger(window) || window < 0 || window > 300) {
-    throw new TemplateError(`${where}: MaximumBatchingWindowInSeconds ${window} is not within 0-300`);
-  }
-  if (batchSize > 10 && window < 1) {
-    throw new TemplateError(
-      `${where}: a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1`,
-    );
+    throw propertyError(request, 'EventSourceArn', `the queue ${sourceArn} is not on the local cloud`);
   }
   return {
     kind: 'sqs',
-    settings: {
-      queueUrl: localQueueUrl(options.sqs.endpoint, accountId, name),
-      queueArn: sourceArn,
-      region,
-      functionArn: functionArnOf(String(p.FunctionName), request),
-      batchSize,
-      maximumBatchingWindowSeconds: window,
-      reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
-        'ReportBatchItemFailures',
-      ),
-      maximumConcurrency: Number(
-        (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ??
-          DEFAULT_SQS_CONCURRENCY,
-      ),
-      fifo,
-    },
+    settings: sqsSourceSettings(request, options.sqs.endpoint),
+    client: options.sqs.client,
+  };
+}
+
+/** An SQS event source's settings, checked against Lambda's ranges for the queue's kind. */
+function sqsSourceSettings(request: MappingRequest, endpoint: string): SqsEventSourceSettings {
+  const p = request.properties;
+  const sourceArn = p.EventSourceArn ?? '';
+  const [, , , region = request.region, accountId = request.accountId, name = ''] = sourceArn.split(':');
+  if (p.FilterCriteria !== undefined) {
+    throw propertyError(request, 'FilterCriteria', 'not supported by the local cloud yet');
+  }
+  const fifo = name.endsWith('.fifo');
+  const batchSize = p.BatchSize ?? 10;
+  const window = p.MaximumBatchingWindowInSeconds ?? 0;
+  if (batchSize < 1 || batchSize > (fifo ? 10 : 10_000)) {
+    throw propertyError(
+      request,
+      'BatchSize',
+      `${batchSize} is out of range for ${fifo ? 'a FIFO' : 'a standard'} queue`,
+    );
+  }
+  if (window < 0 || window > 300) {
+    throw propertyError(request, 'MaximumBatchingWindowInSeconds', `${window} is not within 0-300`);
+  }
+  if (batchSize > 10 && window < 1) {
+    throw propertyError(
+      request,
+      'MaximumBatchingWindowInSeconds',
+      'a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1',
+    );
+  }
+  return {
+    queueUrl: localQueueUrl(endpoint, accountId, name),
+    queueArn: sourceArn,
+    region,
+    functionArn: functionArnOf(p.FunctionName, request),
+    batchSize,
+    maximumBatchingWindowSeconds: window,
+    reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    maximumConcurrency: p.ScalingConfig?.MaximumConcurrency ?? DEFAULT_SQS_CONCURRENCY,
+    fifo,
   };
 }
 
 function startSqsSource(
   settings: SqsEventSourceSettings,
+  client: SQSClient,
   options: EventSourceMappingProviderOptions,
 ): RunningSource {
-  const sqs = options.sqs as NonNullable<EventSourceMappingProviderOptions['sqs']>;
-  const source = new SqsEventSource(settings, sqs.client, options.invoker, options.log);
+  const source = new SqsEventSource(settings, client, options.invoker, options.log);
   source.start();
   return { kind: 'sqs', source };
 }
@@ -209,109 +217,114 @@ interface StreamSettings {
 
 /** Lambda's documented ranges for stream event source settings; `source` names the stream kind in errors. */
 function checkedStreamSettings(
-  p: Readonly<Record<string, unknown>>,
-  where: string,
+  request: MappingRequest,
   startingPositions: readonly string[],
   source: string,
 ): StreamSettings {
-  const batchSize = Number(p.BatchSize ?? 100);
-  const window = Number(p.MaximumBatchingWindowInSeconds ?? 0);
-  const retries = Number(p.MaximumRetryAttempts ?? -1);
-  const age = Number(p.MaximumRecordAgeInSeconds ?? -1);
-  const check = (ok: boolean, message: string): void => {
+  const p = request.properties;
+  const batchSize = p.BatchSize ?? 100;
+  const window = p.MaximumBatchingWindowInSeconds ?? 0;
+  const retries = p.MaximumRetryAttempts ?? -1;
+  const age = p.MaximumRecordAgeInSeconds ?? -1;
+  const check = (ok: boolean, path: string, problem: string): void => {
     if (!ok) {
-      throw new TemplateError(`${where}: ${message}`);
+      throw propertyError(request, path, problem);
     }
   };
+  check(batchSize >= 1 && batchSize <= 10_000, 'BatchSize', `${batchSize} is not within 1-10000`);
+  check(window >= 0 && window <= 300, 'MaximumBatchingWindowInSeconds', `${window} is not within 0-300`);
+  check(retries >= -1 && retries <= 10_000, 'MaximumRetryAttempts', `${retries} is not within -1-10000`);
   check(
-    Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000,
-    `BatchSize ${batchSize} is not within 1-10000`,
-  );
-  check(
-    Number.isInteger(window) && window >= 0 && window <= 300,
-    `MaximumBatchingWindowInSeconds ${window} is not within 0-300`,
-  );
-  check(
-    Number.isInteger(retries) && retries >= -1 && retries <= 10_000,
-    `MaximumRetryAttempts ${retries} is not within -1-10000`,
-  );
-  check(
-    age === -1 || (Number.isInteger(age) && age >= 60 && age <= 604_800),
-    `MaximumRecordAgeInSeconds ${age} is not -1 or within 60-604800`,
+    age === -1 || (age >= 60 && age <= 604_800),
+    'MaximumRecordAgeInSeconds',
+    `${age} is not -1 or within 60-604800`,
   );
   check(
     p.TumblingWindowInSeconds === undefined,
-    'TumblingWindowInSeconds is not supported by the local cloud yet',
+    'TumblingWindowInSeconds',
+    'not supported by the local cloud yet',
   );
-  check(p.FilterCriteria === undefined, 'FilterCriteria is not supported by the local cloud yet');
-  const type = String(p.StartingPosition ?? '');
+  check(p.FilterCriteria === undefined, 'FilterCriteria', 'not supported by the local cloud yet');
+  const type = p.StartingPosition ?? '';
   check(
     startingPositions.includes(type),
-    `StartingPosition ${type || '(none)'} is not one of ${startingPositions.join(', ')} for ${source}`,
+    'StartingPosition',
+    `${type || '(none)'} is not one of ${startingPositions.join(', ')} for ${source}`,
   );
-  const timestamp = Number(p.StartingPositionTimestamp);
-  check(
-    type !== 'AT_TIMESTAMP' || Number.isFinite(timestamp),
-    'StartingPosition AT_TIMESTAMP needs a StartingPositionTimestamp',
-  );
-  const startingPosition: StartPosition =
-    type === 'AT_TIMESTAMP'
-      ? { type, timestamp: new Date(timestamp * 1000) }
-      : { type: type as 'TRIM_HORIZON' | 'LATEST' };
-  return { batchSize, window, retries, age, startingPosition };
+  return { batchSize, window, retries, age, startingPosition: startPosition(request, type) };
+}
+
+/** Where a stream source starts reading; AT_TIMESTAMP needs its timestamp (seconds since the epoch). */
+function startPosition(request: MappingRequest, type: string): StartPosition {
+  if (type !== 'AT_TIMESTAMP') {
+    return { type: type === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON' };
+  }
+  const timestamp = request.properties.StartingPositionTimestamp;
+  if (timestamp === undefined) {
+    throw propertyError(
+      request,
+      'StartingPositionTimestamp',
+      'StartingPosition AT_TIMESTAMP needs a StartingPositionTimestamp',
+    );
+  }
+  return { type, timestamp: new Date(timestamp * 1000) };
 }
 
 /** A Kinesis or DynamoDB Streams event source's settings: the same for both, only the reader differs. */
 function streamSourceSettings(
-  request: CreateRequest,
+  request: MappingRequest,
   options: EventSourceMappingProviderOptions,
-  where: string,
   settings: StreamSettings,
 ): StreamEventSourceSettings {
   const p = request.properties;
-  const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
-    ?.Destination;
-  let onFailure: ((record: object) => Promise<void>) | undefined;
-  if (destination) {
-    const [, , service, , accountId = request.accountId, name = ''] = destination.split(':');
-    if (service !== 'sqs' || !options.sqs) {
-      throw new TemplateError(
-        `${where}: on-failure destination ${destination} must be an SQS queue on the local cloud`,
-      );
-    }
-    const sqs = options.sqs;
-    const queueUrl = localQueueUrl(sqs.endpoint, accountId, name);
-    onFailure = async (record) => {
-      await sqs.client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }),
-      );
-    };
-  }
   return {
-    functionArn: functionArnOf(String(p.FunctionName), request),
+    functionArn: functionArnOf(p.FunctionName, request),
     batchSize: settings.batchSize,
     maximumBatchingWindowSeconds: settings.window,
     startingPosition: settings.startingPosition,
-    bisectBatchOnFunctionError:
-      p.BisectBatchOnFunctionError === true || p.BisectBatchOnFunctionError === 'true',
+    bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
     maximumRetryAttempts: settings.retries,
     maximumRecordAgeSeconds: settings.age,
-    reportBatchItemFailures: ((p.FunctionResponseTypes ?? []) as string[]).includes(
-      'ReportBatchItemFailures',
-    ),
-    onFailure,
+    reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    onFailure: onFailureDestination(request, options),
+  };
+}
+
+/** Sends a failed batch's record to the on-failure destination, an SQS queue on the local cloud. */
+function onFailureDestination(
+  request: MappingRequest,
+  options: EventSourceMappingProviderOptions,
+): ((record: object) => Promise<void>) | undefined {
+  const destination = request.properties.DestinationConfig?.OnFailure?.Destination;
+  if (!destination) {
+    return undefined;
+  }
+  const [, , service, , accountId = request.accountId, name = ''] = destination.split(':');
+  const sqs = options.sqs;
+  if (service !== 'sqs' || !sqs) {
+    throw propertyError(
+      request,
+      'DestinationConfig.OnFailure.Destination',
+      `${destination} must be an SQS queue on the local cloud`,
+    );
+  }
+  const queueUrl = localQueueUrl(sqs.endpoint, accountId, name);
+  return async (record) => {
+    await sqs.client.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }),
+    );
   };
 }
 
 /** A function's ARN from `FunctionName`, which may be a name or an ARN. */
-function functionArnOf(functionName: string, request: CreateRequest): string {
+function functionArnOf(functionName: string, request: MappingRequest): string {
   return functionName.startsWith('arn:')
     ? functionName
     : `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`;
 }
 
 /** What CloudFormation returns for a mapping: Ref = its UUID; Id and EventSourceMappingArn attributes. */
-function mappingCreated(request: CreateRequest, uuid: string): CreatedResource {
+function mappingCreated(request: MappingRequest, uuid: string): CreatedResource {
   return {
     physicalId: uuid,
     attributes: {

@@ -10,29 +10,20 @@ import {
   UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
+import type { ResourceProvider } from '../cloudformation/types.ts';
+import { type StreamProperties, streamProperties } from './properties.ts';
 
 /** Shards of an on-demand stream when created: AWS starts on-demand streams at 4 shards. */
 const ON_DEMAND_INITIAL_SHARDS = 4;
 const ACTIVE_TIMEOUT_MS = 30_000;
 
 /** A stream's capacity settings, from its properties, with CloudFormation's defaults. */
-function capacityOf(p: Readonly<Record<string, unknown>>): {
-  onDemand: boolean;
-  shards: number;
-  retentionHours: number;
-} {
-  const onDemand = (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND';
+function capacityOf(p: StreamProperties): { onDemand: boolean; shards: number; retentionHours: number } {
   return {
-    onDemand,
-    shards: Number(p.ShardCount ?? 1),
-    retentionHours: Number(p.RetentionPeriodHours ?? 24),
+    onDemand: p.StreamModeDetails?.StreamMode === 'ON_DEMAND',
+    shards: p.ShardCount ?? 1,
+    retentionHours: p.RetentionPeriodHours ?? 24,
   };
 }
 
@@ -44,8 +35,8 @@ function capacityOf(p: Readonly<Record<string, unknown>>): {
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesis-stream.html
  */
 export function streamProvider(client: KinesisClient): ResourceProvider {
-  return {
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+  return typedProvider(streamProperties, {
+    async update(request) {
       const streamName = request.physicalId;
       const streamArn = String(request.oldAttributes.Arn);
       const before = capacityOf(request.oldProperties);
@@ -81,29 +72,24 @@ export function streamProvider(client: KinesisClient): ResourceProvider {
       }
       return { physicalId: streamName, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(
         new DeleteStreamCommand({ StreamName: request.physicalId, EnforceConsumerDeletion: true }),
       );
       await waitUntilGone(client, request.physicalId);
     },
-    async create(request: CreateRequest): Promise<CreatedResource> {
-      const p = request.properties;
+    async create(request) {
       // Generated stream names are at most 128 characters.
       const streamName =
-        typeof p.Name === 'string'
-          ? p.Name
-          : generatedName(request.stackName, request.logicalId, 128, request.replaces);
-      const onDemand =
-        (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND';
+        request.properties.Name ?? generatedName(request.stackName, request.logicalId, 128, request.replaces);
+      const { onDemand, shards, retentionHours } = capacityOf(request.properties);
       await client.send(
         new CreateStreamCommand({
           StreamName: streamName,
-          ShardCount: onDemand ? ON_DEMAND_INITIAL_SHARDS : Number(p.ShardCount ?? 1),
+          ShardCount: onDemand ? ON_DEMAND_INITIAL_SHARDS : shards,
         }),
       );
       await waitUntilActive(client, streamName);
-      const retentionHours = Number(p.RetentionPeriodHours ?? 24);
       if (retentionHours > 24) {
         await client.send(
           new IncreaseStreamRetentionPeriodCommand({
@@ -118,7 +104,7 @@ export function streamProvider(client: KinesisClient): ResourceProvider {
         attributes: { Arn: `arn:aws:kinesis:${request.region}:${request.accountId}:stream/${streamName}` },
       };
     },
-  };
+  });
 }
 
 /** kinesis-mock deletes a stream asynchronously, as Kinesis does (DELETING, then gone). */

@@ -1,30 +1,17 @@
 import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import * as z from 'zod';
 import { generatedName } from '../cloudformation/physical-ids.ts';
+import {
+  propertyError,
+  type TypedCreateRequest,
+  typedProvider,
+} from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import type { ResourceProvider } from '../cloudformation/types.ts';
+import { type FunctionProperties, functionProperties } from './properties.ts';
 import type { FunctionConfig } from './types.ts';
-
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
-interface FunctionProperties {
-  readonly FunctionName?: string;
-  readonly Handler?: string;
-  readonly Runtime?: string;
-  readonly Timeout?: number;
-  readonly MemorySize?: number;
-  readonly ReservedConcurrentExecutions?: number;
-  readonly PackageType?: string;
-  readonly Code: { readonly S3Key?: string; readonly ZipFile?: string; readonly ImageUri?: string };
-  readonly Environment?: { readonly Variables?: Readonly<Record<string, unknown>> };
-  readonly LoggingConfig?: { readonly LogGroup?: string };
-}
 
 /** Where functions run: the Lambda host (and the asynchronous invocation queue beside it). */
 export interface FunctionHost {
@@ -61,11 +48,13 @@ export function customResourceHandlers(
   >,
   implementedTypes: ReadonlySet<string>,
 ): Set<string> {
+  // The template as written, before resolution: a token is `{"Fn::GetAtt": [function, "Arn"]}`.
+  const getAttToken = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) });
   const tokenTarget = (resource: {
     readonly Properties?: Readonly<Record<string, unknown>>;
   }): string | undefined => {
-    const token = resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined;
-    return token?.['Fn::GetAtt']?.[0];
+    const token = getAttToken.safeParse(resource.Properties?.ServiceToken);
+    return token.success ? token.data['Fn::GetAtt'][0] : undefined;
   };
   const handlers = new Set<string>();
   const otherUses = new Set<string>();
@@ -84,15 +73,15 @@ export function customResourceHandlers(
  * a delete removes it. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html
  */
 export function functionProvider(options: FunctionProviderOptions): ResourceProvider {
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
+  return typedProvider(functionProperties, {
+    async create(request) {
       const { functionName, functionArn } = functionIdentity(request);
       if (!options.standIns?.has(request.logicalId)) {
         options.host.register(await functionConfig(request, functionName, functionArn, options));
       }
       return { physicalId: functionName, attributes: { Arn: functionArn } };
     },
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+    async update(request) {
       const functionArn = `arn:aws:lambda:${request.region}:${request.accountId}:function:${request.physicalId}`;
       if (!options.standIns?.has(request.logicalId)) {
         const config = await functionConfig(request, request.physicalId, functionArn, options);
@@ -103,17 +92,19 @@ export function functionProvider(options: FunctionProviderOptions): ResourceProv
       }
       return { physicalId: request.physicalId, attributes: { Arn: functionArn } };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       options.host.unregister?.(request.physicalId);
     },
-  };
+  });
 }
 
+type FunctionRequest = TypedCreateRequest<FunctionProperties>;
+
 /** The function's name (the template's, else a generated one of at most 64 characters) and ARN. */
-function functionIdentity(request: CreateRequest): { functionName: string; functionArn: string } {
-  const properties = request.properties as unknown as FunctionProperties;
+function functionIdentity(request: FunctionRequest): { functionName: string; functionArn: string } {
   const functionName =
-    properties.FunctionName ?? generatedName(request.stackName, request.logicalId, 64, request.replaces);
+    request.properties.FunctionName ??
+    generatedName(request.stackName, request.logicalId, 64, request.replaces);
   return {
     functionName,
     functionArn: `arn:aws:lambda:${request.region}:${request.accountId}:function:${functionName}`,
@@ -122,12 +113,12 @@ function functionIdentity(request: CreateRequest): { functionName: string; funct
 
 /** How the host runs the function the request describes; fails for what the local cloud cannot run. */
 async function functionConfig(
-  request: CreateRequest,
+  request: FunctionRequest,
   functionName: string,
   functionArn: string,
   options: FunctionProviderOptions,
 ): Promise<FunctionConfig> {
-  const properties = request.properties as unknown as FunctionProperties;
+  const properties = request.properties;
   const where = `Resource ${request.logicalId}`;
   if (properties.PackageType === 'Image' || properties.Code.ImageUri) {
     throw new TemplateError(
@@ -136,13 +127,15 @@ async function functionConfig(
   }
   const runtime = properties.Runtime ?? '';
   if (!runtime.startsWith('nodejs')) {
-    throw new TemplateError(
-      `${where}: runtime ${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
+    throw propertyError(
+      request,
+      'Runtime',
+      `${runtime || '(none)'} is not supported; the local cloud runs Node.js`,
     );
   }
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(properties.Environment?.Variables ?? {})) {
-    environment[name] = options.rewriteEndpoints(String(value));
+    environment[name] = options.rewriteEndpoints(value);
   }
   return {
     functionName,

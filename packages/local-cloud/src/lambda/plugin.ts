@@ -1,6 +1,7 @@
 import type { ServicePlugin } from '../service-plugin.ts';
 import { eventInvokeConfigProvider } from './event-invoke-config-provider.ts';
 import { functionProvider } from './function-provider.ts';
+import { permissionProperties } from './properties.ts';
 
 /** Lambda functions, run by the local cloud's own host in worker threads, and their asynchronous invocation. */
 export const lambdaPlugin: ServicePlugin = {
@@ -30,6 +31,7 @@ export const lambdaPlugin: ServicePlugin = {
     {
       type: 'AWS::Lambda::Permission',
       reason: 'Resource policies are not evaluated; routes invoke their integration function directly.',
+      properties: permissionProperties,
     },
   ],
 };

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { type TypedCreateRequest, typedProvider } from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-} from '../cloudformation/types.ts';
+import type { CreatedResource, ResourceProvider } from '../cloudformation/types.ts';
+import {
+  type BucketNotificationsProperties,
+  bucketNotificationsProperties,
+  type NotificationConfiguration,
+  type NotificationEntry,
+} from './properties.ts';
 
 /**
  * S3 event notifications on the local cloud: the bucket configurations CDK writes through its
@@ -64,24 +66,17 @@ export interface NotificationTarget {
   readonly suffix: string;
 }
 
-interface ConfigurationProperties {
-  readonly Id?: string;
-  readonly Events?: readonly string[];
-  readonly Filter?: {
-    readonly Key?: { readonly FilterRules?: ReadonlyArray<{ Name?: string; Value?: string }> };
-  };
-  readonly LambdaFunctionArn?: string;
-  readonly QueueArn?: string;
-}
-
 /**
  * Reads a bucket's `NotificationConfiguration` (the S3 API's shape, which CDK passes through) and checks it as
  * PutBucketNotificationConfiguration does: known event types, `prefix` / `suffix` rules at most once each, and no
  * two configurations sharing an event type with overlapping key filters. SNS and EventBridge destinations are
  * refused, since the local cloud does not deliver to them yet.
  */
-export function parseNotificationConfiguration(configuration: unknown, where: string): NotificationTarget[] {
-  const config = (configuration ?? {}) as Record<string, unknown>;
+export function parseNotificationConfiguration(
+  configuration: NotificationConfiguration | undefined,
+  where: string,
+): NotificationTarget[] {
+  const config: NotificationConfiguration = configuration ?? {};
   const unsupported = ['TopicConfigurations', 'EventBridgeConfiguration'].filter(
     (name) => config[name] !== undefined,
   );
@@ -91,12 +86,18 @@ export function parseNotificationConfiguration(configuration: unknown, where: st
     );
   }
   const targets: NotificationTarget[] = [];
-  const groups: Array<[string, 'lambda' | 'sqs', 'LambdaFunctionArn' | 'QueueArn']> = [
+  const groups: Array<
+    [
+      'LambdaFunctionConfigurations' | 'QueueConfigurations',
+      'lambda' | 'sqs',
+      'LambdaFunctionArn' | 'QueueArn',
+    ]
+  > = [
     ['LambdaFunctionConfigurations', 'lambda', 'LambdaFunctionArn'],
     ['QueueConfigurations', 'sqs', 'QueueArn'],
   ];
   for (const [group, kind, arnProperty] of groups) {
-    const entries = (config[group] ?? []) as readonly ConfigurationProperties[];
+    const entries = config[group] ?? [];
     entries.forEach((entry, index) => {
       const at = `${where}: ${group}[${index}]`;
       const arn = entry[arnProperty];
@@ -124,12 +125,12 @@ export function parseNotificationConfiguration(configuration: unknown, where: st
   return targets;
 }
 
-function keyFilter(entry: ConfigurationProperties, at: string): { prefix: string; suffix: string } {
+function keyFilter(entry: NotificationEntry, at: string): { prefix: string; suffix: string } {
   const filter = { prefix: '', suffix: '' };
   const seen = new Set<string>();
   for (const rule of entry.Filter?.Key?.FilterRules ?? []) {
     // S3 takes the rule names in any case; CDK writes them in lower case.
-    const name = rule.Name?.toLowerCase();
+    const name = rule.Name.toLowerCase();
     if (name !== 'prefix' && name !== 'suffix') {
       throw new TemplateError(`${at}: filter rule ${rule.Name} is not prefix or suffix`);
     }
@@ -137,7 +138,7 @@ function keyFilter(entry: ConfigurationProperties, at: string): { prefix: string
       throw new TemplateError(`${at}: the ${name} filter rule appears more than once`);
     }
     seen.add(name);
-    filter[name] = rule.Value ?? '';
+    filter[name] = rule.Value;
   }
   return filter;
 }
@@ -347,24 +348,23 @@ export class BucketNotifications {
  * the new physical id has the old bucket's configuration removed in the cleanup); a delete removes it.
  */
 export function bucketNotificationsProvider(notifications: BucketNotifications): ResourceProvider {
-  const configure = async (request: CreateRequest): Promise<CreatedResource> => {
+  const configure = async (
+    request: TypedCreateRequest<BucketNotificationsProperties>,
+  ): Promise<CreatedResource> => {
     const where = `Resource ${request.logicalId}`;
     const bucket = request.properties.BucketName;
-    if (typeof bucket !== 'string' || bucket === '') {
-      throw new TemplateError(`${where} has no BucketName`);
-    }
     const targets = parseNotificationConfiguration(request.properties.NotificationConfiguration, where);
     await notifications.configure(bucket, targets);
     return { physicalId: `${bucket}-notifications` };
   };
-  return {
+  return typedProvider(bucketNotificationsProperties, {
     create: configure,
     update: configure,
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       const bucket = request.properties.BucketName;
       if (typeof bucket === 'string') {
         await notifications.configure(bucket, []);
       }
     },
-  };
+  });
 }

@@ -6,16 +6,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
+import type { ResourceProvider } from '../cloudformation/types.ts';
 import { type BucketCorsRules, corsRulesFromTemplate } from './bucket-cors.ts';
+import { type BucketProperties, bucketProperties } from './properties.ts';
 
-type VersioningStatus = 'Enabled' | 'Suspended';
+type VersioningStatus = NonNullable<BucketProperties['VersioningConfiguration']>['Status'];
 
 /**
  * Creates `AWS::S3::Bucket` on fauxqs. Ref = bucket name; Arn, DomainName and RegionalDomainName attributes.
@@ -31,7 +27,7 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
       new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: status } }),
     );
   };
-  const setCors = (bucket: string, configuration: unknown) => {
+  const setCors = (bucket: string, configuration: BucketProperties['CorsConfiguration']) => {
     const corsRules = corsRulesFromTemplate(configuration);
     if (corsRules) {
       cors?.set(bucket, corsRules);
@@ -39,16 +35,15 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
       cors?.delete(bucket);
     }
   };
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
+  return typedProvider(bucketProperties, {
+    async create(request) {
       const properties = request.properties;
       // Generated bucket names are lower case and at most 63 characters.
       const bucketName =
-        typeof properties.BucketName === 'string'
-          ? properties.BucketName
-          : generatedName(request.stackName, request.logicalId, 63, request.replaces).toLowerCase();
+        properties.BucketName ??
+        generatedName(request.stackName, request.logicalId, 63, request.replaces).toLowerCase();
       await client.send(new CreateBucketCommand({ Bucket: bucketName }));
-      const versioning = versioningOf(properties);
+      const versioning = properties.VersioningConfiguration?.Status;
       if (versioning) {
         await setVersioning(bucketName, versioning);
       }
@@ -62,10 +57,10 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
         },
       };
     },
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+    async update(request) {
       const bucket = request.physicalId;
-      const before = versioningOf(request.oldProperties);
-      const after = versioningOf(request.properties);
+      const before = request.oldProperties.VersioningConfiguration?.Status;
+      const after = request.properties.VersioningConfiguration?.Status;
       // Versioning, once enabled, can only be suspended: that is what removing it from the template does.
       // https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
       const status = after ?? (before === 'Enabled' ? 'Suspended' : undefined);
@@ -77,13 +72,9 @@ export function bucketProvider(client: S3Client, cors?: BucketCorsRules): Resour
       }
       return { physicalId: bucket, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(new DeleteBucketCommand({ Bucket: request.physicalId }));
       cors?.delete(request.physicalId);
     },
-  };
-}
-
-function versioningOf(properties: Readonly<Record<string, unknown>>): VersioningStatus | undefined {
-  return (properties.VersioningConfiguration as { Status?: VersioningStatus } | undefined)?.Status;
+  });
 }

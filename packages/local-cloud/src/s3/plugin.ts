@@ -1,6 +1,7 @@
 import { runningEmulator, type ServicePlugin } from '../service-plugin.ts';
 import { bucketNotificationsProvider } from './bucket-notifications.ts';
 import { bucketProvider } from './bucket-provider.ts';
+import { bucketPolicyProperties } from './properties.ts';
 
 /** S3 buckets on fauxqs, and their notifications, which the local cloud delivers itself. */
 export const s3Plugin: ServicePlugin = {
@@ -12,7 +13,11 @@ export const s3Plugin: ServicePlugin = {
     'Custom::S3BucketNotifications': bucketNotificationsProvider(context.runtime.notifications),
   }),
   ignored: [
-    { type: 'AWS::S3::BucketPolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+    {
+      type: 'AWS::S3::BucketPolicy',
+      reason: 'Resource policies are not evaluated by the emulators.',
+      properties: bucketPolicyProperties,
+    },
   ],
   nativeCustomResources: ['Custom::S3BucketNotifications'],
 };

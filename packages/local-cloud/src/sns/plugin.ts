@@ -1,4 +1,5 @@
 import { runningEmulator, type ServicePlugin } from '../service-plugin.ts';
+import { topicPolicyProperties } from './properties.ts';
 import { subscriptionProvider } from './subscription-provider.ts';
 import { topicProvider } from './topic-provider.ts';
 
@@ -15,6 +16,7 @@ export const snsPlugin: ServicePlugin = {
     {
       type: 'AWS::SNS::TopicPolicy',
       reason: 'Resource policies are not evaluated by the emulators: anyone may publish to a local topic.',
+      properties: topicPolicyProperties,
     },
   ],
 };

@@ -4,18 +4,10 @@ import {
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
-
-// The scopes a filter policy applies to: message attributes (the default) or the JSON message body.
-// https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
-const FILTER_POLICY_SCOPES: readonly string[] = ['MessageAttributes', 'MessageBody'];
+import type { ResourceProvider } from '../cloudformation/types.ts';
+import { type SubscriptionProperties, subscriptionProperties } from './properties.ts';
 
 /**
  * Creates `AWS::SNS::Subscription` on fauxqs. Ref = subscription ARN; Arn attribute.
@@ -35,8 +27,8 @@ const FILTER_POLICY_SCOPES: readonly string[] = ['MessageAttributes', 'MessageBo
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
  */
 export function subscriptionProvider(client: SNSClient): ResourceProvider {
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
+  return typedProvider(subscriptionProperties, {
+    async create(request) {
       const subscriptionArn = await subscribeToTopic(client, {
         where: `Resource ${request.logicalId}`,
         region: request.region,
@@ -44,7 +36,7 @@ export function subscriptionProvider(client: SNSClient): ResourceProvider {
       });
       return { physicalId: subscriptionArn, attributes: { Arn: subscriptionArn } };
     },
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+    async update(request) {
       const where = `Resource ${request.logicalId}`;
       const before = subscriptionAttributes(where, request.oldProperties);
       const after = subscriptionAttributes(where, request.properties);
@@ -62,10 +54,10 @@ export function subscriptionProvider(client: SNSClient): ResourceProvider {
       }
       return { physicalId: request.physicalId, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(new UnsubscribeCommand({ SubscriptionArn: request.physicalId }));
     },
-  };
+  });
 }
 
 /**
@@ -87,26 +79,23 @@ export async function subscribeToTopic(
     readonly where: string;
     /** The stack's region: a subscription to a topic elsewhere is not emulated. */
     readonly region: string;
-    readonly properties: Readonly<Record<string, unknown>>;
+    readonly properties: SubscriptionProperties;
   },
 ): Promise<string> {
   const { where, properties } = subscription;
   const { TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint } = properties;
-  if (typeof topicArn !== 'string' || typeof protocol !== 'string') {
-    throw new TemplateError(`${where}: TopicArn and Protocol are required`);
-  }
   if (protocol !== 'sqs') {
     throw new TemplateError(
       `${where}: the local cloud delivers SNS messages to SQS queues only; protocol ${protocol} is not supported`,
     );
   }
-  if (typeof endpoint !== 'string' || !/^arn:[^:]+:sqs:[^:]+:\d{12}:[^:]+$/.test(endpoint)) {
+  if (endpoint === undefined || !/^arn:[^:]+:sqs:[^:]+:\d{12}:[^:]+$/.test(endpoint)) {
     throw new TemplateError(`${where}: Endpoint ${String(endpoint)} is not the ARN of an SQS queue`);
   }
   const topicRegion = properties.Region ?? topicArn.split(':')[3];
   if (topicRegion !== subscription.region) {
     throw new TemplateError(
-      `${where}: the topic is in ${String(topicRegion)}; cross-region subscriptions are not emulated`,
+      `${where}: the topic is in ${topicRegion}; cross-region subscriptions are not emulated`,
     );
   }
   const subscribed = await client.send(
@@ -125,10 +114,7 @@ export async function subscribeToTopic(
 }
 
 /** The subscription attributes a subscription's properties set, checked as Subscribe checks them. */
-function subscriptionAttributes(
-  where: string,
-  properties: Readonly<Record<string, unknown>>,
-): Record<string, string> {
+function subscriptionAttributes(where: string, properties: SubscriptionProperties): Record<string, string> {
   if (properties.ReplayPolicy !== undefined) {
     throw new TemplateError(`${where}: ReplayPolicy needs message archiving, which is not emulated`);
   }
@@ -137,18 +123,10 @@ function subscriptionAttributes(
     attributes.FilterPolicy = jsonText(properties.FilterPolicy);
   }
   if (properties.FilterPolicyScope !== undefined) {
-    const scope = String(properties.FilterPolicyScope);
-    if (!FILTER_POLICY_SCOPES.includes(scope)) {
-      throw new TemplateError(
-        `${where}: FilterPolicyScope ${scope} is not one of ${FILTER_POLICY_SCOPES.join(', ')}`,
-      );
-    }
-    attributes.FilterPolicyScope = scope;
+    attributes.FilterPolicyScope = properties.FilterPolicyScope;
   }
   if (properties.RawMessageDelivery !== undefined) {
-    attributes.RawMessageDelivery = String(
-      properties.RawMessageDelivery === true || properties.RawMessageDelivery === 'true',
-    );
+    attributes.RawMessageDelivery = String(properties.RawMessageDelivery);
   }
   if (properties.RedrivePolicy !== undefined) {
     attributes.RedrivePolicy = jsonText(properties.RedrivePolicy);

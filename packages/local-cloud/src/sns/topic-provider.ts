@@ -8,14 +8,10 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { generatedName } from '../cloudformation/physical-ids.ts';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
 import { TemplateError } from '../cloudformation/template-error.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import type { ResourceProvider } from '../cloudformation/types.ts';
+import { type TopicProperties, topicProperties } from './properties.ts';
 import { jsonText, subscribeToTopic } from './subscription-provider.ts';
 
 // Topic properties that are CreateTopic attributes of the same name. fauxqs keeps every attribute it is given and
@@ -59,8 +55,8 @@ const UPDATABLE_ATTRIBUTES: ReadonlySet<string> = new Set([
  * subscriptions. https://docs.aws.amazon.com/sns/latest/api/API_SetTopicAttributes.html
  */
 export function topicProvider(client: SNSClient): ResourceProvider {
-  return {
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+  return typedProvider(topicProperties, {
+    async update(request) {
       const topicArn = request.physicalId;
       const before = topicAttributes(request.oldProperties);
       const after = topicAttributes(request.properties);
@@ -102,23 +98,19 @@ export function topicProvider(client: SNSClient): ResourceProvider {
       }
       return { physicalId: topicArn, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(new DeleteTopicCommand({ TopicArn: request.physicalId }));
     },
-    async create(request: CreateRequest): Promise<CreatedResource> {
+    async create(request) {
       const properties = request.properties;
-      const fifo = properties.FifoTopic === true || properties.FifoTopic === 'true';
+      const fifo = properties.FifoTopic === true;
       const topicName =
-        typeof properties.TopicName === 'string'
-          ? properties.TopicName
-          : fifo
-            ? `${generatedName(request.stackName, request.logicalId, MAX_TOPIC_NAME_LENGTH - FIFO_SUFFIX.length, request.replaces)}${FIFO_SUFFIX}`
-            : generatedName(request.stackName, request.logicalId, MAX_TOPIC_NAME_LENGTH, request.replaces);
+        properties.TopicName ??
+        (fifo
+          ? `${generatedName(request.stackName, request.logicalId, MAX_TOPIC_NAME_LENGTH - FIFO_SUFFIX.length, request.replaces)}${FIFO_SUFFIX}`
+          : generatedName(request.stackName, request.logicalId, MAX_TOPIC_NAME_LENGTH, request.replaces));
       const attributes = topicAttributes(properties);
-      const tags = ((properties.Tags ?? []) as Array<{ Key: string; Value: string }>).map((tag) => ({
-        Key: String(tag.Key),
-        Value: String(tag.Value),
-      }));
+      const tags = (properties.Tags ?? []).map((tag) => ({ Key: tag.Key, Value: tag.Value }));
       const created = await client.send(
         new CreateTopicCommand({
           Name: topicName,
@@ -139,15 +131,16 @@ export function topicProvider(client: SNSClient): ResourceProvider {
       }
       return { physicalId: topicArn, attributes: { TopicArn: topicArn, TopicName: topicName } };
     },
-  };
+  });
 }
 
 /** The CreateTopic attributes a topic's properties set. */
-function topicAttributes(properties: Readonly<Record<string, unknown>>): Record<string, string> {
+function topicAttributes(properties: TopicProperties): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const name of ATTRIBUTE_PROPERTIES) {
-    if (properties[name] !== undefined) {
-      attributes[name] = String(properties[name]);
+    const value = properties[name];
+    if (value !== undefined) {
+      attributes[name] = String(value);
     }
   }
   if (properties.ArchivePolicy !== undefined) {
@@ -156,9 +149,7 @@ function topicAttributes(properties: Readonly<Record<string, unknown>>): Record<
   return attributes;
 }
 
-/** A topic's inline `Subscription` entries. */
-function inlineSubscriptions(
-  properties: Readonly<Record<string, unknown>>,
-): Array<{ Endpoint?: unknown; Protocol?: unknown }> {
-  return (properties.Subscription ?? []) as Array<{ Endpoint?: unknown; Protocol?: unknown }>;
+/** A topic's inline `Subscription` entries, as ListSubscriptionsByTopic lists them. */
+function inlineSubscriptions(properties: TopicProperties): Array<{ Protocol: string; Endpoint: string }> {
+  return (properties.Subscription ?? []).map(({ Protocol, Endpoint }) => ({ Protocol, Endpoint }));
 }

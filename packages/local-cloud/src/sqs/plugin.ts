@@ -1,4 +1,5 @@
 import { runningEmulator, type ServicePlugin } from '../service-plugin.ts';
+import { queuePolicyProperties } from './properties.ts';
 import { queueProvider } from './queue-provider.ts';
 
 /** SQS queues, on fauxqs. */
@@ -11,6 +12,10 @@ export const sqsPlugin: ServicePlugin = {
     return { 'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint) };
   },
   ignored: [
-    { type: 'AWS::SQS::QueuePolicy', reason: 'Resource policies are not evaluated by the emulators.' },
+    {
+      type: 'AWS::SQS::QueuePolicy',
+      reason: 'Resource policies are not evaluated by the emulators.',
+      properties: queuePolicyProperties,
+    },
   ],
 };

@@ -5,13 +5,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { generatedName } from '../cloudformation/physical-ids.ts';
-import type {
-  CreatedResource,
-  CreateRequest,
-  DeleteRequest,
-  ResourceProvider,
-  UpdateRequest,
-} from '../cloudformation/types.ts';
+import { typedProvider } from '../cloudformation/resource-properties.ts';
+import type { ResourceProvider } from '../cloudformation/types.ts';
+import { type QueueProperties, queueProperties } from './properties.ts';
 
 // Queue properties that map to SQS attributes; encryption settings are accepted by AWS and mean nothing in memory.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html
@@ -58,15 +54,14 @@ const CREATE_ONLY_HERE: ReadonlySet<string> = new Set(['DeduplicationScope', 'Fi
  * changed attributes (messages stay); a delete removes the queue and its messages.
  */
 export function queueProvider(client: SQSClient, endpoint: string): ResourceProvider {
-  return {
-    async create(request: CreateRequest): Promise<CreatedResource> {
+  return typedProvider(queueProperties, {
+    async create(request) {
       const properties = request.properties;
-      const fifo = properties.FifoQueue === true || properties.FifoQueue === 'true';
+      const fifo = properties.FifoQueue === true;
       // Generated names are at most 80 characters; a FIFO queue's ends in .fifo.
       const queueName =
-        typeof properties.QueueName === 'string'
-          ? properties.QueueName
-          : `${generatedName(request.stackName, request.logicalId, fifo ? 75 : 80, request.replaces)}${fifo ? '.fifo' : ''}`;
+        properties.QueueName ??
+        `${generatedName(request.stackName, request.logicalId, fifo ? 75 : 80, request.replaces)}${fifo ? '.fifo' : ''}`;
       await client.send(
         new CreateQueueCommand({ QueueName: queueName, Attributes: queueAttributes(properties) }),
       );
@@ -80,7 +75,7 @@ export function queueProvider(client: SQSClient, endpoint: string): ResourceProv
         },
       };
     },
-    async update(request: UpdateRequest): Promise<CreatedResource> {
+    async update(request) {
       const before = queueAttributes(request.oldProperties);
       const after = queueAttributes(request.properties);
       const changed: Record<string, string> = {};
@@ -97,18 +92,19 @@ export function queueProvider(client: SQSClient, endpoint: string): ResourceProv
       }
       return { physicalId: request.physicalId, attributes: request.oldAttributes };
     },
-    async delete(request: DeleteRequest): Promise<void> {
+    async delete(request) {
       await client.send(new DeleteQueueCommand({ QueueUrl: request.physicalId }));
     },
-  };
+  });
 }
 
 /** The SQS attributes a queue's properties set. */
-function queueAttributes(properties: Readonly<Record<string, unknown>>): Record<string, string> {
+function queueAttributes(properties: QueueProperties): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const name of ATTRIBUTE_PROPERTIES) {
-    if (properties[name] !== undefined) {
-      attributes[name] = String(properties[name]);
+    const value = properties[name];
+    if (value !== undefined) {
+      attributes[name] = String(value);
     }
   }
   if (properties.RedrivePolicy !== undefined) {

@@ -53,24 +53,35 @@ describe('eventInvokeConfigProvider', () => {
     expect(configured).toEqual([['processor', { onSuccess: QUEUE_ARN }]]);
   });
 
+  const where = 'Stack: resource ProcessorEventInvokeConfig (AWS::Lambda::EventInvokeConfig)';
   it.each([
-    [{ FunctionName: 'f', Qualifier: 'live' }, /ProcessorEventInvokeConfig.*Qualifier live is not supported/],
-    [{ FunctionName: 'f' }, /Qualifier \(none\) is not supported/],
+    [{ FunctionName: 'f', Qualifier: 'live' }, `${where}: property Qualifier: live is not supported`],
+    [{ FunctionName: 'f' }, `${where}: property Qualifier: required, expected string`],
     [
       { FunctionName: 'f', Qualifier: '$LATEST', MaximumRetryAttempts: 3 },
-      /MaximumRetryAttempts must be 0, 1 or 2/,
+      `${where}: property MaximumRetryAttempts: expected at most 2, got 3`,
     ],
-    [{ FunctionName: 'f', Qualifier: '$LATEST', MaximumEventAgeInSeconds: 59 }, /from 60 to 21600, not 59/],
-    [{ FunctionName: 'f', Qualifier: '$LATEST', MaximumEventAgeInSeconds: 21_601 }, /from 60 to 21600/],
+    [
+      { FunctionName: 'f', Qualifier: '$LATEST', MaximumRetryAttempts: 'two' },
+      `${where}: property MaximumRetryAttempts: expected number, got "two"`,
+    ],
+    [
+      { FunctionName: 'f', Qualifier: '$LATEST', MaximumEventAgeInSeconds: 59 },
+      'property MaximumEventAgeInSeconds: expected at least 60, got 59',
+    ],
+    [
+      { FunctionName: 'f', Qualifier: '$LATEST', MaximumEventAgeInSeconds: '21601' },
+      'property MaximumEventAgeInSeconds: expected at most 21600, got 21601',
+    ],
     [
       {
         FunctionName: 'f',
         Qualifier: '$LATEST',
         DestinationConfig: { OnSuccess: { Destination: 'arn:aws:s3:::records' } },
       },
-      /S3 bucket cannot be an OnSuccess destination/,
+      'property DestinationConfig.OnSuccess.Destination: an S3 bucket cannot be an OnSuccess destination',
     ],
-    [{ Qualifier: '$LATEST' }, /ProcessorEventInvokeConfig.*has no FunctionName/],
+    [{ Qualifier: '$LATEST' }, `${where}: property FunctionName: required, expected string`],
   ])('refuses %j', async (properties, message) => {
     const { provider, configured } = recording();
     await expect(provider.create(request(properties))).rejects.toThrow(message);

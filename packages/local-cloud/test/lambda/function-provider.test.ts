@@ -93,7 +93,7 @@ describe('functionProvider', () => {
         oldAttributes: {},
       }),
     ).rejects.toThrow(
-      'Resource EchoFunction: runtime python3.12 is not supported; the local cloud runs Node.js',
+      'resource EchoFunction (AWS::Lambda::Function): property Runtime: python3.12 is not supported; the local cloud runs Node.js',
     );
     expect(calls).toEqual([]);
   });

@@ -16,6 +16,7 @@ import {
   s3EventMessage,
   targetMatches,
 } from '../../src/s3/bucket-notifications.ts';
+import { type NotificationConfiguration, notificationConfiguration } from '../../src/s3/properties.ts';
 
 /** Stands in for deployment: every `Fn::GetAtt [X, Arn]` becomes an ARN that names X. */
 function resolveArns(value: unknown): unknown {
@@ -40,8 +41,9 @@ function fixtureTargets(configure: (bucket: s3.Bucket, stack: Stack) => void): N
   const [resource] = Object.values(resources) as Array<{
     Properties: { NotificationConfiguration: unknown };
   }>;
+  // CDK's configuration, resolved, must fit the schema the provider checks it with.
   return parseNotificationConfiguration(
-    resolveArns(resource?.Properties.NotificationConfiguration),
+    notificationConfiguration.parse(resolveArns(resource?.Properties.NotificationConfiguration)),
     'Fixture',
   );
 }
@@ -137,7 +139,8 @@ describe('parseNotificationConfiguration refuses what S3 refuses', () => {
     Events: events,
     Filter: { Key: { FilterRules: rules } },
   });
-  const parse = (configuration: unknown) => () => parseNotificationConfiguration(configuration, 'Resource N');
+  const parse = (configuration: NotificationConfiguration) => () =>
+    parseNotificationConfiguration(configuration, 'Resource N');
 
   it('an unknown event type', () => {
     expect(parse({ LambdaFunctionConfigurations: [lambdaConfig(['s3:ObjectCreated:Upload'])] })).toThrow(

@@ -318,6 +318,10 @@ describe('SQS subscriptions on fauxqs, from templates CDK synthesizes', { timeou
     );
     await expect(
       request({ Protocol: 'sqs', Endpoint: queueArn, FilterPolicy: { a: ['b'] }, FilterPolicyScope: 'Body' }),
-    ).rejects.toThrow(/FilterPolicyScope Body is not one of MessageAttributes, MessageBody/);
+    ).rejects.toThrow(
+      new TemplateError(
+        'RefusedStack: resource Sub (AWS::SNS::Subscription): property FilterPolicyScope: expected one of "MessageAttributes", "MessageBody", got "Body"',
+      ),
+    );
   });
 });
