@@ -4,6 +4,8 @@ import { AssemblyInputs } from './cloud-update.ts';
 import type { AssemblyStack } from './cloudformation/assembly.ts';
 import type { IgnoredType } from './cloudformation/deploy.ts';
 import type { ResourceProvider } from './cloudformation/types.ts';
+import { LogGroupRetentions, logRetentionProvider } from './custom-resources/log-retention.ts';
+import { autoDeleteObjectsProvider } from './custom-resources/s3-auto-delete-objects.ts';
 import { tableProvider } from './dynamodb/table-provider.ts';
 import type { LocalEmulators } from './emulators/local-emulators.ts';
 import { eventSourceMappingProvider } from './event-sources/event-source-mapping-provider.ts';
@@ -14,6 +16,7 @@ import { functionProvider } from './lambda/function-provider.ts';
 import type { BucketCorsRules } from './s3/bucket-cors.ts';
 import { bucketNotificationsProvider } from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
+import { BucketTags, withBucketTags } from './s3/bucket-tags.ts';
 import { subscriptionProvider } from './sns/subscription-provider.ts';
 import { topicProvider } from './sns/topic-provider.ts';
 import { queueProvider } from './sqs/queue-provider.ts';
@@ -58,7 +61,11 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
 ];
 
 /** Custom resource types the local cloud implements itself, instead of running their handler functions. */
-const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set(['Custom::S3BucketNotifications']);
+const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set([
+  'Custom::S3BucketNotifications',
+  'Custom::LogRetention',
+  'Custom::S3AutoDeleteObjects',
+]);
 
 export interface StackProviderOptions {
   readonly runtime: FunctionRuntime;
@@ -85,6 +92,8 @@ export function stackProviders(
   const { runtime, emulators } = options;
   const { dynamodb, fauxqs, kinesis } = emulators;
   const inputs = new AssemblyInputs(stack, LOCAL_CUSTOM_RESOURCE_TYPES);
+  const bucketTags = new BucketTags();
+  const customResourceLog = (line: string) => options.output('cloudformation', line);
   const providers: Record<string, ResourceProvider> = {
     ...restApiProviders(),
     ...webSocketApiProviders(),
@@ -106,14 +115,16 @@ export function stackProviders(
       standIns: inputs.standIns,
     }),
     'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(runtime.asyncInvocations),
+    'Custom::LogRetention': logRetentionProvider(new LogGroupRetentions(), customResourceLog),
     ...(dynamodb ? { 'AWS::DynamoDB::Table': tableProvider(dynamodb.client) } : {}),
     ...(fauxqs
       ? {
           'AWS::SQS::Queue': queueProvider(fauxqs.sqs, fauxqs.endpoint),
-          'AWS::S3::Bucket': bucketProvider(fauxqs.s3, options.bucketCors),
+          'AWS::S3::Bucket': withBucketTags(bucketProvider(fauxqs.s3, options.bucketCors), bucketTags),
           'AWS::SNS::Topic': topicProvider(fauxqs.sns),
           'AWS::SNS::Subscription': subscriptionProvider(fauxqs.sns),
           'Custom::S3BucketNotifications': bucketNotificationsProvider(runtime.notifications),
+          'Custom::S3AutoDeleteObjects': autoDeleteObjectsProvider(fauxqs.s3, bucketTags, customResourceLog),
         }
       : {}),
     ...(kinesis ? { 'AWS::Kinesis::Stream': streamProvider(kinesis.client) } : {}),
