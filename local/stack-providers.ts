@@ -4,6 +4,7 @@ import { AssemblyInputs } from './cloud-update.ts';
 import type { AssemblyStack } from './cloudformation/assembly.ts';
 import type { IgnoredType } from './cloudformation/deploy.ts';
 import type { ResourceProvider } from './cloudformation/types.ts';
+import { awsSdkCallProvider, localSdkServices } from './custom-resources/aws-sdk-call.ts';
 import { LogGroupRetentions, logRetentionProvider } from './custom-resources/log-retention.ts';
 import { autoDeleteObjectsProvider } from './custom-resources/s3-auto-delete-objects.ts';
 import { tableProvider } from './dynamodb/table-provider.ts';
@@ -65,6 +66,7 @@ const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'Custom::S3BucketNotifications',
   'Custom::LogRetention',
   'Custom::S3AutoDeleteObjects',
+  'Custom::AWS',
 ]);
 
 export interface StackProviderOptions {
@@ -116,6 +118,7 @@ export function stackProviders(
     }),
     'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(runtime.asyncInvocations),
     'Custom::LogRetention': logRetentionProvider(new LogGroupRetentions(), customResourceLog),
+    'Custom::AWS': awsSdkCallProvider(localSdkServices(emulators)),
     ...(dynamodb ? { 'AWS::DynamoDB::Table': tableProvider(dynamodb.client) } : {}),
     ...(fauxqs
       ? {
