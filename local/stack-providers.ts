@@ -5,6 +5,7 @@ import type { AssemblyStack } from './cloudformation/assembly.ts';
 import type { IgnoredType } from './cloudformation/deploy.ts';
 import type { ResourceProvider } from './cloudformation/types.ts';
 import { awsSdkCallProvider, localSdkServices } from './custom-resources/aws-sdk-call.ts';
+import { bucketDeploymentProvider } from './custom-resources/bucket-deployment.ts';
 import { LogGroupRetentions, logRetentionProvider } from './custom-resources/log-retention.ts';
 import { autoDeleteObjectsProvider } from './custom-resources/s3-auto-delete-objects.ts';
 import { tableProvider } from './dynamodb/table-provider.ts';
@@ -14,6 +15,7 @@ import type { FunctionRuntime } from './function-runtime.ts';
 import { streamProvider } from './kinesis/stream-provider.ts';
 import { eventInvokeConfigProvider } from './lambda/event-invoke-config-provider.ts';
 import { functionProvider } from './lambda/function-provider.ts';
+import { layerVersionProvider } from './lambda/layer-version-provider.ts';
 import type { BucketCorsRules } from './s3/bucket-cors.ts';
 import { bucketNotificationsProvider } from './s3/bucket-notifications.ts';
 import { bucketProvider } from './s3/bucket-provider.ts';
@@ -67,6 +69,7 @@ const LOCAL_CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set([
   'Custom::LogRetention',
   'Custom::S3AutoDeleteObjects',
   'Custom::AWS',
+  'Custom::CDKBucketDeployment',
 ]);
 
 export interface StackProviderOptions {
@@ -117,6 +120,7 @@ export function stackProviders(
       standIns: inputs.standIns,
     }),
     'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(runtime.asyncInvocations),
+    'AWS::Lambda::LayerVersion': layerVersionProvider(inputs.assetsByObjectKey),
     'Custom::LogRetention': logRetentionProvider(new LogGroupRetentions(), customResourceLog),
     'Custom::AWS': awsSdkCallProvider(localSdkServices(emulators)),
     ...(dynamodb ? { 'AWS::DynamoDB::Table': tableProvider(dynamodb.client) } : {}),
@@ -128,6 +132,12 @@ export function stackProviders(
           'AWS::SNS::Subscription': subscriptionProvider(fauxqs.sns),
           'Custom::S3BucketNotifications': bucketNotificationsProvider(runtime.notifications),
           'Custom::S3AutoDeleteObjects': autoDeleteObjectsProvider(fauxqs.s3, bucketTags, customResourceLog),
+          'Custom::CDKBucketDeployment': bucketDeploymentProvider({
+            client: fauxqs.s3,
+            tags: bucketTags,
+            assetsByObjectKey: inputs.assetsByObjectKey,
+            log: customResourceLog,
+          }),
         }
       : {}),
     ...(kinesis ? { 'AWS::Kinesis::Stream': streamProvider(kinesis.client) } : {}),
