@@ -4,7 +4,8 @@ import { TemplateError } from '../cloudformation/template-error.ts';
  * Reading the properties of a custom resource. CloudFormation hands them to the resource's handler as strings
  * (a `true` or a `7` in the template arrives as `"true"` or `"7"`), and CDK's handlers read them that way; the
  * local cloud resolves templates without that conversion, so these readers take either form.
- * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/crpg-ref-requests.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html (ResourceProperties), and
+ * the conversion: https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/1037
  */
 
 /** A string property, or `undefined` when absent; numbers and booleans as CloudFormation would stringify them. */

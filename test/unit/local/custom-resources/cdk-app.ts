@@ -1,17 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { App, Stack } from 'aws-cdk-lib';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../../local/cloud.ts';
 
 /** A CDK app synthesized into a cloud assembly of its own, as `cdk synth` writes one. */
 export interface SynthesizedApp {
   /** The cloud assembly folder. */
   readonly directory: string;
-  readonly stack: Stack;
-  /** The logical id of a construct's CloudFormation resource. */
-  logicalId(construct: IConstruct): string;
 }
 
 /** Synthesizes one stack, built by `build`, into a new temporary folder. */
@@ -21,9 +17,5 @@ export async function synthesize(stackName: string, build: (stack: Stack) => voi
   const stack = new Stack(app, stackName, { env: { account: LOCAL_ACCOUNT_ID, region: LOCAL_REGION } });
   build(stack);
   app.synth();
-  return {
-    directory,
-    stack,
-    logicalId: (construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
-  };
+  return { directory };
 }
