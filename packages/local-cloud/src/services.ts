@@ -1,6 +1,7 @@
 import { restApiPlugin } from './apigateway/plugin.ts';
 import { webSocketApiPlugin } from './apigatewayv2/plugin.ts';
 import { cloudWatchPlugin } from './cloudwatch/plugin.ts';
+import { awsSdkCallPlugin } from './custom-resources/plugin.ts';
 import { dynamoDbPlugin } from './dynamodb/plugin.ts';
 import { eventSourcesPlugin } from './event-sources/plugin.ts';
 import { iamPlugin } from './iam/plugin.ts';
@@ -24,6 +25,7 @@ export const SERVICE_PLUGINS: readonly ServicePlugin[] = [
   s3Plugin,
   snsPlugin,
   kinesisPlugin,
+  awsSdkCallPlugin,
   iamPlugin,
   logsPlugin,
   cloudWatchPlugin,

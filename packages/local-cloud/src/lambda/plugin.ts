@@ -1,12 +1,13 @@
 import type { ServicePlugin } from '../service-plugin.ts';
 import { eventInvokeConfigProvider } from './event-invoke-config-provider.ts';
 import { functionProvider } from './function-provider.ts';
+import { layerVersionProvider } from './layer-version-provider.ts';
 import { permissionProperties } from './properties.ts';
 
 /** Lambda functions, run by the local cloud's own host in worker threads, and their asynchronous invocation. */
 export const lambdaPlugin: ServicePlugin = {
   service: 'Lambda',
-  resourceTypes: ['AWS::Lambda::Function', 'AWS::Lambda::EventInvokeConfig'],
+  resourceTypes: ['AWS::Lambda::Function', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::LayerVersion'],
   providers: ({ runtime, inputs, scratchDirectory, rewriteEndpoints }) => ({
     'AWS::Lambda::Function': functionProvider({
       host: {
@@ -26,6 +27,7 @@ export const lambdaPlugin: ServicePlugin = {
       standIns: inputs.standIns,
     }),
     'AWS::Lambda::EventInvokeConfig': eventInvokeConfigProvider(runtime.asyncInvocations),
+    'AWS::Lambda::LayerVersion': layerVersionProvider(inputs.assetsByObjectKey),
   }),
   ignored: [
     {

@@ -15,6 +15,7 @@ import {
   toRapidResponse,
   UnhandledPromiseRejection,
 } from './runtime-errors.mjs';
+import { useRuntimeProvidedSdk } from './runtime-sdk.mjs';
 
 const FLUSH_MARKER = '\u0000lambda-host-flushed:';
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
@@ -121,6 +122,7 @@ let handler;
 let isAsync = false;
 try {
   useTaskRootModuleFormat(taskRoot);
+  useRuntimeProvidedSdk();
   handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
   isAsync = handler.constructor?.name === 'AsyncFunction';
 } catch (error) {

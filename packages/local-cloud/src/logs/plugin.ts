@@ -1,8 +1,18 @@
+import { LogGroupRetentions, logRetentionProvider } from '../custom-resources/log-retention.ts';
 import type { ServicePlugin } from '../service-plugin.ts';
 
-/** CloudWatch Logs: function output goes to the local cloud's own log files instead. */
+/**
+ * CloudWatch Logs: function output goes to the local cloud's own log files instead; the retention the CDK sets
+ * with `Custom::LogRetention` is checked and recorded.
+ */
 export const logsPlugin: ServicePlugin = {
   service: 'CloudWatch Logs',
+  resourceTypes: ['Custom::LogRetention'],
+  providers: ({ output }) => ({
+    'Custom::LogRetention': logRetentionProvider(new LogGroupRetentions(), (line) =>
+      output('cloudformation', line),
+    ),
+  }),
   ignored: [
     {
       type: 'AWS::Logs::LogGroup',
@@ -10,4 +20,5 @@ export const logsPlugin: ServicePlugin = {
       arnPrefix: 'logs::log-group:',
     },
   ],
+  nativeCustomResources: ['Custom::LogRetention'],
 };
