@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../helpers/eventually.ts';
@@ -59,7 +61,10 @@ function isRunning(pid: number): boolean {
 
 describe.runIf(process.platform === 'linux')('when the local cloud process is killed', () => {
   it('takes every emulator with it at once, even one still starting (SIGKILL while kinesis-mock and DynamoDB Local start)', async () => {
-    const cloud = spawn(process.execPath, ['--import', 'tsx', BOOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const directory = await mkdtemp(path.join(tmpdir(), 'local-cloud-orphans-'));
+    const cloud = spawn(process.execPath, ['--import', 'tsx', BOOT, directory], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output: string[] = [];
     cloud.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     cloud.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -91,6 +96,7 @@ describe.runIf(process.platform === 'linux')('when the local cloud process is ki
       for (const entry of descendantsOf(pid)) {
         process.kill(entry.pid, 'SIGKILL');
       }
+      await rm(directory, { recursive: true, force: true });
     }
   }, 90_000);
 });
