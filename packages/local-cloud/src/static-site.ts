@@ -2,6 +2,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
+import { requestUrl } from './apigateway/request-url.ts';
 
 /** A folder served under a URL prefix. */
 export interface StaticMount {
@@ -84,6 +85,8 @@ export class StaticSite {
     } else if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
       response.end(answer.body);
     } else {
+      // A file that goes away while it is read ends the response early rather than the process.
+      answer.body.once('error', () => response.destroy());
       answer.body.pipe(response);
     }
   }
@@ -95,7 +98,10 @@ export class StaticSite {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return { status: 405, headers: { Allow: 'GET, HEAD' }, body: 'Method not allowed' };
     }
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request.url);
+    if (!url) {
+      return { status: 400, headers: {}, body: 'Bad request' };
+    }
     const { pathname } = url;
     if (pathname === '/' && this.options.home !== undefined) {
       return { status: 302, headers: { Location: this.options.home }, body: undefined };

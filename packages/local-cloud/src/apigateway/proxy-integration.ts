@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { IamCaller } from './iam-authorization.ts';
 
@@ -40,24 +41,29 @@ export interface EventContext {
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
  */
 export function proxyEvent(request: IncomingRequest, context: EventContext): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Names come from the client: maps without a prototype take `__proto__` or `constructor` as any other name.
+  const headers = nameMap<string>();
+  const multiValueHeaders = nameMap<string[]>();
   for (let index = 0; index + 1 < request.rawHeaders.length; index += 2) {
     const name = request.rawHeaders[index] as string;
     const value = request.rawHeaders[index + 1] as string;
     headers[name] = value;
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
-  const query: Record<string, string> = {};
-  const multiValueQuery: Record<string, string[]> = {};
+  const query = nameMap<string>();
+  const multiValueQuery = nameMap<string[]>();
   for (const [name, value] of new URLSearchParams(request.rawQuery)) {
     query[name] = value;
     multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
   }
+  const pathParameters = nameMap<string>();
+  for (const [name, value] of Object.entries(context.pathParameters)) {
+    pathParameters[name] = value;
+  }
   const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
   const binary = isBinary(contentType, context.binaryMediaTypes);
   const hasQuery = Object.keys(query).length > 0;
-  const hasPathParameters = Object.keys(context.pathParameters).length > 0;
+  const hasPathParameters = Object.keys(pathParameters).length > 0;
   const userAgent =
     Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   const host = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host')?.[1] ?? '';
@@ -69,7 +75,7 @@ export function proxyEvent(request: IncomingRequest, context: EventContext): API
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiValueQuery : null,
-    pathParameters: hasPathParameters ? { ...context.pathParameters } : null,
+    pathParameters: hasPathParameters ? pathParameters : null,
     stageVariables: null,
     requestContext: {
       accountId: context.accountId,
@@ -115,6 +121,11 @@ export function proxyEvent(request: IncomingRequest, context: EventContext): API
   };
 }
 
+/** An object with no prototype: every key is an own entry, and JSON.stringify writes each one. */
+function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** `22/Nov/2026:10:43:00 +0000`, the CLF time API Gateway puts in `requestTime`. */
 function requestTime(date: Date): string {
   const month = date.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
@@ -147,8 +158,9 @@ export interface ProxyResponse {
 }
 
 /**
- * Maps a function's return value to the HTTP response, or `undefined` when it is not a valid proxy response
- * (API Gateway then answers 502 "Malformed Lambda proxy response"). When a header is in both `headers` and
+ * Maps a function's return value to the HTTP response, or `undefined` when it is not a valid proxy response,
+ * a header that HTTP cannot carry included (API Gateway then answers 502 "Internal server error" and logs
+ * "Malformed Lambda proxy response"; https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html). When a header is in both `headers` and
  * `multiValueHeaders`, only the `multiValueHeaders` values are kept.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-output-format
  */
@@ -198,12 +210,26 @@ export function proxyResponse(payload: string): ProxyResponse | undefined {
       merged.push([name, String(value)]);
     }
   }
+  if (!merged.every(([name, value]) => isSendableHeader(name, value))) {
+    return undefined;
+  }
   const text = typeof body === 'string' ? body : '';
   return {
     status,
     headers: merged,
     body: isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8'),
   };
+}
+
+/** Whether HTTP can carry a header: a token for its name, no line break or other control character in its value. */
+function isSendableHeader(name: string, value: string): boolean {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

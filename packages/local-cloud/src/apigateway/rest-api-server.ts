@@ -10,6 +10,7 @@ import type { StaticSite } from '../static-site.ts';
 import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
 import { type IamCaller, type SecretLookup, verifyIamRequest } from './iam-authorization.ts';
 import { proxyEvent, proxyResponse } from './proxy-integration.ts';
+import { requestUrl } from './request-url.ts';
 import { ModelValidator } from './request-validation.ts';
 import { buildRestApis, matchRoute, type RestApi, type RestApis, type RestMethod } from './rest-api-model.ts';
 import { QuotaCounters, TokenBuckets } from './throttling.ts';
@@ -69,29 +70,67 @@ export function localEndpointFor(awsUrl: string, port: number): string | undefin
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
   const handler = new RestApiHandler(buildRestApis(options.stack), options);
   const { webSockets, site } = options;
+  const log = options.log ?? (() => {});
+  const serve = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
+    const url = requestUrl(request.url);
+    if (!url) {
+      request.resume();
+      answerJson(response, 400, { message: 'Bad Request' });
+      return;
+    }
+    if (site?.owns(url.pathname)) {
+      await site.serve(request, response);
+      return;
+    }
+    if (webSockets?.owns(url.pathname)) {
+      const body = await readBody(request);
+      if (body === undefined || !webSockets.manage(request, response, body)) {
+        // A WebSocket API's URL answers plain HTTP requests only on its @connections API.
+        answerJson(response, body === undefined ? 413 : 426, {
+          message: body === undefined ? 'Request too large' : 'Upgrade Required',
+        });
+      }
+      return;
+    }
+    await handler.handle(request, response, url);
+  };
+  // The last resort: whatever a request makes fail is logged with its stack and answered 500; the server goes on.
   const server = http.createServer((request, response) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (site?.owns(pathname)) {
-      void site.serve(request, response);
-      return;
-    }
-    if (webSockets?.owns(pathname)) {
-      void readBody(request).then((body) => {
-        if (body === undefined || !webSockets.manage(request, response, body)) {
-          // A WebSocket API's URL answers plain HTTP requests only on its @connections API.
-          response.writeHead(body === undefined ? 413 : 426, { 'Content-Type': 'application/json' });
-          response.end(
-            JSON.stringify({ message: body === undefined ? 'Request too large' : 'Upgrade Required' }),
-          );
-        }
+    serve(request, response).catch((error: unknown) => {
+      log(`${request.method} ${request.url} failed: ${failureOf(error)}`);
+      if (!response.headersSent) {
+        answerJson(response, 500, { message: 'Internal server error' });
+      } else {
+        response.destroy();
+      }
+    });
+  });
+  // Requests Node.js cannot parse (bad request line, headers over its limit, a bad Content-Length): logged, and
+  // answered as a front end does, with the connection closed.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    log(`refused a malformed request: ${error.code ?? ''} ${error.message}`);
+    if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({
+        message: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request',
       });
-      return;
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
     }
-    void handler.handle(request, response);
   });
   server.on('upgrade', (request, socket, head) => {
-    if (!webSockets?.upgrade(request, socket, head)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    // Node.js leaves an upgraded socket without an error listener: a client that resets it would crash the process.
+    socket.on('error', (error) => log(`upgrade ${request.url}: ${error.message}`));
+    try {
+      if (!webSockets?.upgrade(request, socket, head)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      }
+    } catch (error) {
+      log(`upgrade ${request.url} failed: ${failureOf(error)}`);
+      socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -175,13 +214,13 @@ class RestApiHandler {
     private readonly options: RestApiServerOptions,
   ) {}
 
-  async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  async handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
     const started = performance.now();
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const [, apiId = '', stage = '', ...rest] = url.pathname.split('/');
     const apis = this.apis;
     const api = apis.apis.get(apiId);
-    const requestHeaders: Record<string, string> = {};
+    // No prototype: a header named `constructor` or `__proto__` is a header like any other.
+    const requestHeaders: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(request.headers)) {
       requestHeaders[name] = [value].flat().join(',');
     }
@@ -203,7 +242,7 @@ class RestApiHandler {
     try {
       answer = await this.answer(request, url, scope);
     } catch (error) {
-      this.options.log?.(`${scope.requestId} failed: ${(error as Error).stack ?? String(error)}`);
+      this.options.log?.(`${scope.requestId} failed: ${failureOf(error)}`);
       answer = this.gateway('API_CONFIGURATION_ERROR', scope);
     }
     const headers: Array<readonly [string, string]> = Array.isArray(answer.headers)
@@ -484,6 +523,29 @@ function withoutMethodOverride(rawHeaders: readonly string[]): string[] {
     }
   }
   return kept;
+}
+
+/** Writes a JSON answer from the server itself (not from an API). */
+function answerJson(response: http.ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+/** What to log of a failure: a client that went away mid-request in one line, anything else with its stack. */
+function failureOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error as Error)?.message === 'aborted'
+  ) {
+    return 'the client closed the connection before the request was complete';
+  }
+  return (error as Error)?.stack ?? String(error);
 }
 
 /** The body, or `undefined` once it passes API Gateway's 10 MB limit (the rest is not read). */

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { requestUrl } from '../apigateway/request-url.ts';
 import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
 import { selectRoute, type WebSocketApi, type WebSocketRoute } from './websocket-api-model.ts';
 
@@ -71,8 +72,9 @@ function headerMaps(request: http.IncomingMessage): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // No prototype: a header named `__proto__` or `constructor` is a header like any other.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] ?? '';
     const value = request.rawHeaders[i + 1] ?? '';
@@ -89,8 +91,8 @@ function queryMaps(url: URL): {
   if ([...url.searchParams.keys()].length === 0) {
     return {};
   }
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single: Record<string, string> = Object.create(null);
+  const multi: Record<string, string[]> = Object.create(null);
   for (const [name, value] of url.searchParams) {
     single[name] = value;
     multi[name] = [...(multi[name] ?? []), value];
@@ -178,9 +180,9 @@ export class WebSocketGateway {
 
   /** Handles an HTTP upgrade to a WebSocket API's stage URL; false when the path is not one. */
   upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const scope = this.scope(url.pathname);
-    if (!scope || scope.rest.some((segment) => segment !== '')) {
+    const url = requestUrl(request.url);
+    const scope = url && this.scope(url.pathname);
+    if (!url || !scope || scope.rest.some((segment) => segment !== '')) {
       return false;
     }
     void this.connect(request, socket, head, url, scope.api, scope.stage).catch((error: unknown) => {
@@ -276,14 +278,23 @@ export class WebSocketGateway {
       this.options.log?.(`${api.apiId}/${stage} connected ${connectionId}`);
       ws.on('message', (data, isBinary) => {
         connection.lastActiveAt = Date.now();
-        void this.message(connection, Buffer.from(data as Buffer), isBinary, context);
+        this.message(connection, Buffer.from(data as Buffer), isBinary, context).catch((error: unknown) => {
+          this.options.log?.(`${connectionId} message failed: ${(error as Error).stack ?? String(error)}`);
+          if (connection.socket.readyState === connection.socket.OPEN) {
+            connection.socket.send(JSON.stringify({ message: 'Internal server error', connectionId }));
+          }
+        });
       });
       // A protocol error (a message over the limit, a bad frame) closes the connection; ws reports it here first.
       ws.on('error', (error) => this.options.log?.(`${connectionId}: ${error.message}`));
       ws.on('close', (code, reason) => {
         this.connections.delete(connectionId);
         const ended = connection.disconnect ?? { statusCode: code, reason: reason.toString() };
-        void this.disconnect(connection, ended, context);
+        this.disconnect(connection, ended, context).catch((error: unknown) =>
+          this.options.log?.(
+            `${connectionId} $disconnect failed: ${(error as Error).stack ?? String(error)}`,
+          ),
+        );
       });
     });
   }
@@ -417,13 +428,12 @@ export class WebSocketGateway {
    * https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename-connections-connectionid.html
    */
   manage(request: http.IncomingMessage, response: http.ServerResponse, body: Buffer): boolean {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const scope = this.scope(url.pathname);
+    const url = requestUrl(request.url);
+    const scope = url && this.scope(url.pathname);
     if (scope?.rest[0] !== '@connections' || scope.rest.length !== 2) {
       return false;
     }
-    const connectionId = decodeURIComponent(scope.rest[1] ?? '');
-    const connection = this.connections.get(connectionId);
+    const connectionId = decodedOrUndefined(scope.rest[1] ?? '');
     const answer = (status: number, payload?: unknown, errorType?: string) => {
       response.statusCode = status;
       response.setHeader('x-amzn-RequestId', randomUUID());
@@ -437,6 +447,12 @@ export class WebSocketGateway {
       response.setHeader('Content-Type', 'application/json');
       response.end(JSON.stringify(payload));
     };
+    if (connectionId === undefined) {
+      // An id that is not valid percent-encoding names no connection and cannot be one: the request is malformed.
+      answer(400, { message: 'Invalid connection id' }, 'BadRequestException');
+      return true;
+    }
+    const connection = this.connections.get(connectionId);
     if (!connection || connection.api !== scope.api || connection.stage !== scope.stage) {
       answer(410, { message: null }, 'GoneException');
       return true;
@@ -488,6 +504,14 @@ function integrationStatus(outcome: InvokeOutcome): number {
   }
   const result = JSON.parse(outcome.payload) as { statusCode?: unknown } | null;
   return typeof result?.statusCode === 'number' ? result.statusCode : 200;
+}
+
+function decodedOrUndefined(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Answers a handshake with an HTTP error and closes the socket. */

@@ -31,13 +31,7 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  */
 public class DynamoDbLocalOnLoopback {
   public static void main(String[] args) throws Exception {
-    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
-    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
-    field.setAccessible(true);
-    Server jetty = (Server) field.get(proxy);
-    for (Connector connector : jetty.getConnectors()) {
-      ((ServerConnector) connector).setHost("127.0.0.1");
-    }
+    // First, so that a parent gone while DynamoDB Local sets itself up ends it too.
     Thread parentWatch = new Thread(() -> {
       try {
         while (System.in.read() != -1) {
@@ -50,6 +44,13 @@ public class DynamoDbLocalOnLoopback {
     });
     parentWatch.setDaemon(true);
     parentWatch.start();
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server jetty = (Server) field.get(proxy);
+    for (Connector connector : jetty.getConnectors()) {
+      ((ServerConnector) connector).setHost("127.0.0.1");
+    }
     proxy.start();
     System.out.println("DynamoDB Local listening on 127.0.0.1:" + jetty.getURI().getPort());
     String jarToWrite = System.getProperty("localcloud.writeJar");

@@ -1,4 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { EmulatorError, EmulatorExitedError } from './emulator-error.ts';
 
 /** An emulator running as a child process. */
@@ -52,9 +54,52 @@ process.once('exit', () => {
   }
 });
 
+/**
+ * Whether `setpriv --pdeathsig` can run a command here (Linux with util-linux 2.33 or later): checked once.
+ * https://man7.org/linux/man-pages/man1/setpriv.1.html
+ */
+let parentDeathSignal: boolean | undefined;
+function hasParentDeathSignal(): boolean {
+  parentDeathSignal ??=
+    process.platform === 'linux' &&
+    spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  return parentDeathSignal;
+}
+
+/**
+ * The command line that starts an emulator so that it dies with this process, whatever kills it (SIGKILL
+ * included) and whatever the emulator is busy with: on Linux, `setpriv` asks the kernel to send it SIGKILL when
+ * its parent goes (prctl PR_SET_PDEATHSIG), then runs it in its own place (same pid). An emulator also watches
+ * its standard input (exit-with-parent.mjs, the DynamoDB Local launcher), but only once its own start has come
+ * that far: killed while starting, it ran on for seconds, a JVM for a minute. The signal follows the thread that
+ * spawned the child, so emulators are started from the main thread, never from a worker thread.
+ * https://man7.org/linux/man-pages/man2/prctl.2.html (PR_SET_PDEATHSIG)
+ */
+export function diesWithParent(command: string, args: readonly string[]): [string, string[]] {
+  // A command that cannot run is spawned as is, so that it fails as itself (ENOENT), not as setpriv's exit 127.
+  return hasParentDeathSignal() && isExecutable(command)
+    ? ['setpriv', ['--pdeathsig', 'KILL', '--', command, ...args]]
+    : [command, [...args]];
+}
+
+function isExecutable(command: string): boolean {
+  const candidates = command.includes(path.sep)
+    ? [command]
+    : (process.env.PATH ?? '').split(path.delimiter).map((folder) => path.join(folder, command));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Starts an emulator process and waits until it is ready; fails with its last output when it is not. */
 export async function startChildEmulator(options: ChildEmulatorOptions): Promise<ChildEmulator> {
-  const child = spawn(options.command, [...options.args], {
+  const [command, args] = diesWithParent(options.command, options.args);
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -119,7 +119,79 @@ describe('proxyResponse', () => {
     ['a body that is an object', '{"statusCode":200,"body":{"a":1}}'],
     ['a header that is an object', '{"statusCode":200,"headers":{"a":{}}}'],
     ['not JSON', 'nope'],
+    // API Gateway answers 502 "Internal server error" for a header it cannot send.
+    ['a header value with a line break', '{"statusCode":200,"headers":{"X-Bad":"a\\r\\nInjected: 1"}}'],
+    [
+      'a multi-value header value with a line break',
+      '{"statusCode":200,"multiValueHeaders":{"X-Bad":["a\\nb"]}}',
+    ],
+    ['a header name with a space', '{"statusCode":200,"headers":{"X Bad":"1"}}'],
+    ['an empty header name', '{"statusCode":200,"headers":{"":"1"}}'],
   ])('refuses %s as a malformed proxy response', (_case, payload) => {
     expect(proxyResponse(payload)).toBeUndefined();
+  });
+});
+
+describe('proxyEvent with names that are also Object.prototype members', () => {
+  const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+  const event = proxyEvent(
+    {
+      httpMethod: 'GET',
+      path: '/items/x',
+      rawQuery: names.flatMap((name) => [`${name}=1`, `${name}=2`]).join('&'),
+      rawHeaders: names.flatMap((name) => [name, 'v1', name, 'v2']),
+      body: Buffer.alloc(0),
+      sourceIp: '127.0.0.1',
+      protocol: 'HTTP/1.1',
+    },
+    {
+      accountId: '000000000000',
+      apiId: 'api0000001',
+      stage: 'prod',
+      calledPath: '/api0000001/prod/items/x',
+      resourceId: 'res1',
+      resourcePath: '/items/{__proto__}',
+      pathParameters: JSON.parse('{"__proto__":"x","constructor":"y"}'),
+      requestId: 'req-1',
+      extendedRequestId: 'ext-1',
+      binaryMediaTypes: [],
+      now: new Date('2026-11-22T10:43:05Z'),
+    },
+  );
+  // What the function gets: the event as JSON, parsed again in its runtime.
+  const received = JSON.parse(JSON.stringify(event));
+
+  it('carries each such name as an ordinary entry, as AWS does', () => {
+    const single = Object.fromEntries(names.map((name) => [name, 'v2']));
+    const multi = Object.fromEntries(names.map((name) => [name, ['v1', 'v2']]));
+    expect(Object.entries(received.headers)).toEqual(Object.entries(single));
+    expect(Object.entries(received.multiValueHeaders)).toEqual(Object.entries(multi));
+    expect(Object.entries(received.queryStringParameters)).toEqual(
+      Object.entries(Object.fromEntries(names.map((name) => [name, '2']))),
+    );
+    expect(Object.entries(received.multiValueQueryStringParameters)).toEqual(
+      Object.entries(Object.fromEntries(names.map((name) => [name, ['1', '2']]))),
+    );
+    expect(Object.entries(received.pathParameters)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ]);
+  });
+
+  it('keeps the payload format 1.0 shape, field for field', () => {
+    expect(Object.keys(received)).toEqual([
+      'resource',
+      'path',
+      'httpMethod',
+      'headers',
+      'multiValueHeaders',
+      'queryStringParameters',
+      'multiValueQueryStringParameters',
+      'pathParameters',
+      'stageVariables',
+      'requestContext',
+      'body',
+      'isBase64Encoded',
+    ]);
   });
 });

@@ -339,6 +339,22 @@ describe('messages, @connections and $disconnect', () => {
     expect(socket.readyState).toBe(WebSocket.CLOSED);
   });
 
+  it.each(['POST', 'GET', 'DELETE'])(
+    'answers %s on a connection id that is not valid percent-encoding with 400 BadRequestException, and keeps serving',
+    async (method) => {
+      const response = await fetch(`http://127.0.0.1:${server.port}/${apiId}/prod/@connections/%ZZ`, {
+        method,
+        body: method === 'POST' ? 'data' : undefined,
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+      expect(await response.json()).toEqual({ message: 'Invalid connection id' });
+      await expect(
+        connections.send(new GetConnectionCommand({ ConnectionId: 'nobody' })),
+      ).rejects.toBeInstanceOf(GoneException);
+    },
+  );
+
   it('closes a connection that sends a message over 128 KB, with 1009', async () => {
     const { socket } = await open(`${stageUrl}?ticket=t`);
     const code = new Promise((resolve) => socket.once('close', (c) => resolve(c)));
