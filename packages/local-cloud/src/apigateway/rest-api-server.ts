@@ -255,7 +255,7 @@ class RestApiHandler {
           method: request.method ?? 'GET',
           rawPath: url.pathname,
           rawQuery: url.search.slice(1),
-          headers: request.headers,
+          headers: request.headersDistinct,
           body,
         },
         {
