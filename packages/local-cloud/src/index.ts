@@ -17,6 +17,16 @@ export { kinesisClient } from './emulators/kinesis-mock.ts';
 export { freePort, isPortFree } from './emulators/ports.ts';
 export { checkFaultPlan, FaultInjector, type FaultPlan, type FaultRule } from './lambda/fault-injection.ts';
 export { type PresignedVerdict, verifyPresignedRequest, type WireRequest } from './s3/presigned-requests.ts';
-export { parseAmzDate } from './sigv4-dates.ts';
+export { parseAmzDate } from './sigv4/amz-date.ts';
+export type {
+  SecretLookup,
+  SigV4Caller,
+  SigV4Error,
+  SigV4ErrorCode,
+  SigV4Options,
+  SigV4Request,
+  SigV4Verdict,
+} from './sigv4/signed-request.ts';
+export { verifySigV4 } from './sigv4/verify-signature.ts';
 export { type StaticMount, StaticSite, type StaticSiteOptions } from './static-site.ts';
 export { type SynthesizeOptions, synthesize } from './synth.ts';

@@ -1,10 +1,10 @@
-import type { SecretLookup } from './apigateway/iam-authorization.ts';
 import { startRestApiServer } from './apigateway/rest-api-server.ts';
 import { buildWebSocketApis } from './apigatewayv2/websocket-api-model.ts';
 import { WebSocketGateway } from './apigatewayv2/websocket-gateway.ts';
 import type { DeployedStack } from './cloudformation/types.ts';
 import { EmulatorError } from './emulators/emulator-error.ts';
 import type { FunctionInvoker } from './lambda/types.ts';
+import type { SecretLookup } from './sigv4/signed-request.ts';
 import type { StaticSite } from './static-site.ts';
 
 /** The API server: it serves the APIs of the stack given to `reload` from then on. */

@@ -43,7 +43,7 @@ const signedAtOf = (url: string) =>
 function verify(
   request: PresignedRequest,
   changes: { method?: string; url?: string; headers?: Record<string, string>; afterSeconds?: number } = {},
-): PresignedVerdict {
+): Promise<PresignedVerdict> {
   const url = new URL(changes.url ?? request.url);
   const headers = Object.fromEntries(
     Object.entries({ ...request.headers, ...changes.headers }).map(([name, value]) => [
@@ -98,18 +98,18 @@ describe('presigned upload URL', () => {
     const upload = await bucket.uploadTarget(KEY, 'application/pdf', PDF_BYTES, UPLOAD_URL_SECONDS);
     const search = new URL(upload.url).search;
     const origin = new URL(upload.url).origin;
-    expect(verify(upload)).toMatchObject({ ok: true, presigned: true });
+    expect(await verify(upload)).toMatchObject({ ok: true, presigned: true });
     expect({
-      type: refusal(verify(upload, { headers: { 'Content-Type': 'text/html' } })),
-      length: refusal(verify(upload, { headers: { 'Content-Length': String(PDF_BYTES + 1) } })),
-      overwrite: refusal(verify(upload, { headers: { 'If-None-Match': '' } })),
-      read: refusal(verify(upload, { method: 'GET' })),
-      otherKey: refusal(verify(upload, { url: upload.url.replace('invoice%207.pdf', 'other.pdf') })),
-      listing: refusal(verify(upload, { method: 'GET', url: `${origin}/${search}&list-type=2` })),
+      type: refusal(await verify(upload, { headers: { 'Content-Type': 'text/html' } })),
+      length: refusal(await verify(upload, { headers: { 'Content-Length': String(PDF_BYTES + 1) } })),
+      overwrite: refusal(await verify(upload, { headers: { 'If-None-Match': '' } })),
+      read: refusal(await verify(upload, { method: 'GET' })),
+      otherKey: refusal(await verify(upload, { url: upload.url.replace('invoice%207.pdf', 'other.pdf') })),
+      listing: refusal(await verify(upload, { method: 'GET', url: `${origin}/${search}&list-type=2` })),
       listingOfThePrefix: refusal(
-        verify(upload, { method: 'GET', url: `${origin}/${search}&list-type=2&prefix=incoming%2F` }),
+        await verify(upload, { method: 'GET', url: `${origin}/${search}&list-type=2&prefix=incoming%2F` }),
       ),
-      late: refusal(verify(upload, { afterSeconds: UPLOAD_URL_SECONDS + 1 })),
+      late: refusal(await verify(upload, { afterSeconds: UPLOAD_URL_SECONDS + 1 })),
     }).toEqual({
       type: 'SignatureDoesNotMatch',
       length: 'SignatureDoesNotMatch',
@@ -137,15 +137,17 @@ describe('presigned multipart upload', () => {
     for (const part of target.parts) {
       expect(queryOf(part.url).get('X-Amz-SignedHeaders')).toBe('content-length;host');
       expect(queryOf(part.url).get('uploadId')).toBe('upload-1');
-      expect(refusal(verify(part, { headers: { 'Content-Length': String(size) } }))).toBe(
+      expect(refusal(await verify(part, { headers: { 'Content-Length': String(size) } }))).toBe(
         'SignatureDoesNotMatch',
       );
     }
     for (const request of [...target.parts, target.complete, target.abort]) {
       expect(decodeURIComponent(new URL(request.url).pathname)).toBe(`/${KEY}`);
       expect(queryOf(request.url).get('X-Amz-Expires')).toBe(String(MULTIPART_URL_SECONDS));
-      expect(verify(request)).toMatchObject({ ok: true });
-      expect(refusal(verify(request, { afterSeconds: MULTIPART_URL_SECONDS + 1 }))).toBe('AccessDenied');
+      expect(await verify(request)).toMatchObject({ ok: true });
+      expect(refusal(await verify(request, { afterSeconds: MULTIPART_URL_SECONDS + 1 }))).toBe(
+        'AccessDenied',
+      );
     }
     expect([target.complete.method, target.abort.method]).toEqual(['POST', 'DELETE']);
   });
@@ -159,12 +161,12 @@ describe('presigned download link', () => {
     expect(DOWNLOAD_URL_SECONDS).toBeLessThanOrEqual(900);
     expect(queryOf(url).get('X-Amz-Expires')).toBe(String(DOWNLOAD_URL_SECONDS));
     expect(queryOf(url).get('response-content-disposition')).toMatch(/^attachment; filename="invoice 7.pdf"/);
-    expect(verify(download)).toMatchObject({ ok: true });
+    expect(await verify(download)).toMatchObject({ ok: true });
     expect({
-      write: refusal(verify(download, { method: 'PUT' })),
-      otherKey: refusal(verify(download, { url: url.replace('processed', 'quarantine') })),
-      inline: refusal(verify(download, { url: url.replace('attachment', 'inline') })),
-      late: refusal(verify(download, { afterSeconds: DOWNLOAD_URL_SECONDS + 1 })),
+      write: refusal(await verify(download, { method: 'PUT' })),
+      otherKey: refusal(await verify(download, { url: url.replace('processed', 'quarantine') })),
+      inline: refusal(await verify(download, { url: url.replace('attachment', 'inline') })),
+      late: refusal(await verify(download, { afterSeconds: DOWNLOAD_URL_SECONDS + 1 })),
     }).toEqual({
       write: 'SignatureDoesNotMatch',
       otherKey: 'SignatureDoesNotMatch',

@@ -294,7 +294,7 @@ class RestApiHandler {
           method: request.method ?? 'GET',
           rawPath: url.pathname,
           rawQuery: url.search.slice(1),
-          headers: request.headers,
+          headers: request.headersDistinct,
           body,
         },
         {
@@ -453,16 +453,21 @@ class RestApiHandler {
     return undefined;
   }
 
-  /** Required parameters, then the body against the model for its content type (application/json when unset). */
+  /**
+   * Required parameters (present and not blank), then the body against the model for its content type
+   * (application/json when unset).
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
+   */
   private validate(method: RestMethod, scope: RequestScope, url: URL, body: Buffer): HttpAnswer | undefined {
     if (method.validateParameters) {
       for (const [parameter, required] of Object.entries(method.requestParameters)) {
         const [, location, name = ''] = /^method\.request\.(querystring|header)\.(.+)$/.exec(parameter) ?? [];
+        // "included and not blank": `?customerId=` or an empty header is missing too.
         const present =
           location === 'querystring'
-            ? url.searchParams.has(name)
+            ? url.searchParams.getAll(name).some((value) => value.trim() !== '')
             : location === 'header'
-              ? name.toLowerCase() in scope.requestHeaders
+              ? (scope.requestHeaders[name.toLowerCase()] ?? '').trim() !== ''
               : true;
         if (required && !present) {
           return this.gateway('BAD_REQUEST_PARAMETERS', scope);

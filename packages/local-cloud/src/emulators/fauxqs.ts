@@ -1,8 +1,9 @@
 import { buildApp } from 'fauxqs';
 import { type BucketCorsRules, registerBucketCors } from '../s3/bucket-cors.ts';
 import { type ObjectRequestEvent, observeObjectEvents } from '../s3/object-event-hook.ts';
-import { registerPresignedRequestCheck, type SecretLookup } from '../s3/presigned-requests.ts';
+import { registerPresignedRequestCheck } from '../s3/presigned-requests.ts';
 import { applyResponseHeaderOverrides } from '../s3/response-header-overrides.ts';
+import type { SecretLookup } from '../sigv4/signed-request.ts';
 import type { RunningEmulator } from './child-emulator.ts';
 
 /**

@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { BucketCorsRules } from '../s3/bucket-cors.ts';
 import type { ObjectRequestEvent } from '../s3/object-event-hook.ts';
-import type { SecretLookup } from '../s3/presigned-requests.ts';
+import type { SecretLookup } from '../sigv4/signed-request.ts';
 import { measured, type Timings } from '../timings.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { startFauxqsEmulator } from './fauxqs.ts';

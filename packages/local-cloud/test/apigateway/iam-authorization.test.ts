@@ -1,11 +1,12 @@
+import { request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, localSecretFor } from '../../src/account.ts';
-import { Sha256 } from '../../src/apigateway/iam-authorization.ts';
 import { buildRestApis } from '../../src/apigateway/rest-api-model.ts';
 import { type RestApiServer, startRestApiServer } from '../../src/apigateway/rest-api-server.ts';
 import type { FunctionInvoker } from '../../src/lambda/types.ts';
+import { Sha256 } from '../../src/sigv4/canonical-request.ts';
 import { API_ID, fixtureStack, KEY_VALUE, STAGE } from './fixture-stack.ts';
 
 let server: RestApiServer | undefined;
@@ -208,6 +209,40 @@ describe('AWS_IAM methods on the local REST API server', () => {
       signingDate: new Date(Date.now() - 4 * 60 * 1000),
     });
     expect(within.status).toBe(200);
+  });
+
+  it('verifies a signed header sent twice, whose values SigV4 joins with a comma', async () => {
+    const { url, events } = await serve();
+    const target = new URL(`${url}orders/o-1`);
+    const signer = new SignatureV4({
+      service: 'execute-api',
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      sha256: Sha256,
+    });
+    // What a client signs for `X-Amz-Meta-Tag: a` and `X-Amz-Meta-Tag: b` on two lines.
+    const signed = await signer.sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: target.hostname,
+      port: Number(target.port),
+      path: target.pathname,
+      headers: { host: target.host, 'x-amz-meta-tag': 'a,b' },
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      const { host: _host, ...headers } = signed.headers;
+      const sent = httpRequest(
+        target,
+        { headers: { ...headers, 'x-amz-meta-tag': ['a', 'b'] } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      sent.on('error', reject).end();
+    });
+    expect(status).toBe(200);
+    expect(events).toHaveLength(1);
   });
 
   it('answers a malformed Authorization header or a credential for another service as API Gateway does', async () => {

@@ -261,6 +261,18 @@ describe('REST API server', () => {
     expect((await fetch(`${url}orders?customerId=c-1`)).status).toBe(200);
   });
 
+  it('answers 400 when a required query parameter is blank, as API Gateway checks "included and not blank"', async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const url = await serve(
+      fixtureStack({ methods: [{ path: '/orders', method: 'GET', requiredQuery: 'customerId' }] }),
+      invoker,
+    );
+    expect((await fetch(`${url}orders?customerId=`)).status).toBe(400);
+    expect((await fetch(`${url}orders?customerId=%20`)).status).toBe(400);
+    expect((await fetch(`${url}orders?customerId=&customerId=c-1`)).status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+
   it('answers 413 for a body over 10 MB without invoking the function', async () => {
     const { invoker, events } = fakeFunction(() => ok({}));
     const url = await serve(fixtureStack({ methods: [{ path: '/orders', method: 'POST' }] }), invoker);
