@@ -1,4 +1,4 @@
-import { TemplateError } from '../cloudformation/template-error.ts';
+import { namingType, TemplateError } from '../cloudformation/template-error.ts';
 import type { DeployedResource, DeployedStack } from '../cloudformation/types.ts';
 import { API_KEY_VALUE_ATTRIBUTE } from './providers.ts';
 
@@ -140,7 +140,10 @@ export function buildRestApis(stack: DeployedStack): RestApis {
       const httpMethod = String(p.HttpMethod).toUpperCase();
       if (integration.Type !== 'AWS_PROXY' && integration.Type !== 'MOCK') {
         throw new TemplateError(
-          `Resource ${method.logicalId}: ${httpMethod} uses a ${String(integration.Type ?? 'missing')} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
+          namingType(
+            `Resource ${method.logicalId}: ${httpMethod} uses a ${String(integration.Type ?? 'missing')} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
+            method.type,
+          ),
         );
       }
       const mock = integration.Type === 'MOCK' ? mockAnswer(method.logicalId, integration) : undefined;
@@ -155,7 +158,10 @@ export function buildRestApis(stack: DeployedStack): RestApis {
       const authorizationType = String(p.AuthorizationType ?? 'NONE');
       if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM') {
         throw new TemplateError(
-          `Resource ${method.logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+          namingType(
+            `Resource ${method.logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+            method.type,
+          ),
         );
       }
       const validator = p.RequestValidatorId ? validators.get(String(p.RequestValidatorId)) : undefined;
