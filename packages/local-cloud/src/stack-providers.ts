@@ -55,6 +55,14 @@ export const IGNORED_TYPES: readonly IgnoredType[] = [
     reason: 'Function output goes to the local cloud log instead of CloudWatch Logs.',
     arnPrefix: 'logs::log-group:',
   },
+  {
+    type: 'AWS::KMS::Key',
+    reason:
+      'Encryption at rest (a function environment, a queue, a table) has no local effect: the emulators keep data ' +
+      'unencrypted. There is no local KMS endpoint for code that calls KMS itself.',
+    // https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN
+    arnPrefix: 'kms::key/',
+  },
 ];
 
 /** Custom resource types the local cloud implements itself, instead of running their handler functions. */
