@@ -6,6 +6,7 @@ import { dynamoDbPlugin } from './dynamodb/plugin.ts';
 import { eventSourcesPlugin } from './event-sources/plugin.ts';
 import { iamPlugin } from './iam/plugin.ts';
 import { kinesisPlugin } from './kinesis/plugin.ts';
+import { kmsPlugin } from './kms/plugin.ts';
 import { lambdaPlugin } from './lambda/plugin.ts';
 import { logsPlugin } from './logs/plugin.ts';
 import { ProviderRegistry } from './provider-registry.ts';
@@ -27,6 +28,7 @@ export const SERVICE_PLUGINS: readonly ServicePlugin[] = [
   kinesisPlugin,
   awsSdkCallPlugin,
   iamPlugin,
+  kmsPlugin,
   logsPlugin,
   cloudWatchPlugin,
   {

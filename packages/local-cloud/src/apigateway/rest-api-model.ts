@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { deployedProperties, type PropertiesOf } from '../cloudformation/resource-properties.ts';
-import { TemplateError } from '../cloudformation/template-error.ts';
+import { namingType, TemplateError } from '../cloudformation/template-error.ts';
 import { type DeployedResource, type DeployedStack, resourcesOfType } from '../cloudformation/types.ts';
 import { mockAnswer } from './mock-integration.ts';
 import {
@@ -294,7 +294,10 @@ function restMethod(row: Row<MethodProperties>, apiId: string, lookups: MethodLo
   const integration = p.Integration;
   if (integration?.Type !== 'AWS_PROXY' && integration?.Type !== 'MOCK') {
     throw new TemplateError(
-      `Resource ${logicalId}: ${httpMethod} uses a ${integration?.Type ?? 'missing'} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
+      namingType(
+        `Resource ${logicalId}: ${httpMethod} uses a ${integration?.Type ?? 'missing'} integration; the local cloud runs AWS_PROXY (Lambda proxy) and MOCK integrations`,
+        'AWS::ApiGateway::Method',
+      ),
     );
   }
   const mock = integration.Type === 'MOCK' ? mockAnswer(logicalId, integration) : undefined;
@@ -307,7 +310,10 @@ function restMethod(row: Row<MethodProperties>, apiId: string, lookups: MethodLo
   const authorizationType = p.AuthorizationType ?? 'NONE';
   if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM') {
     throw new TemplateError(
-      `Resource ${logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+      namingType(
+        `Resource ${logicalId}: ${httpMethod} uses ${authorizationType} authorization; the local cloud runs NONE and AWS_IAM methods`,
+        'AWS::ApiGateway::Method',
+      ),
     );
   }
   const validator = p.RequestValidatorId ? lookups.validators.get(p.RequestValidatorId) : undefined;

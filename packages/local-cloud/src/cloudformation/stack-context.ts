@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IgnoredType, ignoredProvider } from './ignored-types.ts';
 import { type PseudoParameters, type ResolveContext, resolve } from './intrinsics.ts';
-import { TemplateError } from './template-error.ts';
+import { namingType, TemplateError } from './template-error.ts';
 import type { CfnResource, CfnTemplate, DeployedResource, ResourceProvider } from './types.ts';
 
 /** What deploying and updating a stack share: its identity, template, parameters and providers. */
@@ -136,7 +136,7 @@ export class StackContext {
   }
 }
 
-/** A provider's failure as a template error naming the resource, unless it already is one. */
+/** A provider's failure as a template error naming the resource and its type. */
 export function providerFailure(
   logicalId: string,
   type: string,
@@ -144,7 +144,10 @@ export function providerFailure(
   error: unknown,
 ): TemplateError {
   if (error instanceof TemplateError) {
-    return error;
+    // A provider's own refusal ("Resource X: runtime python3.12 is not supported") names the resource, not its type.
+    return error.message.includes(type)
+      ? error
+      : new TemplateError(namingType(error.message, type), { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new TemplateError(`Resource ${logicalId} (${type}) failed to ${operation}: ${message}`, {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deploymentOrder, deployStack } from '../../src/cloudformation/deploy.ts';
+import { TemplateError } from '../../src/cloudformation/template-error.ts';
 import type {
   CfnResource,
   CfnTemplate,
@@ -215,6 +216,20 @@ describe('deployStack creating resources concurrently', () => {
     ).rejects.toThrow('Resource Receipts (Test::R) failed to create: ValidationException: bad key schema');
     // Orders was under way when Receipts failed; Events (no slot yet), Handler and Unrelated never started.
     expect(created).toEqual(['Orders']);
+  });
+});
+
+describe('deployStack errors', () => {
+  it('names the type of a resource whose provider refuses it by its logical id only', async () => {
+    const refusing: ResourceProvider = {
+      async create(request) {
+        throw new TemplateError(`Resource ${request.logicalId}: runtime python3.12 is not supported`);
+      },
+    };
+    const template: CfnTemplate = { Resources: { Handler: { Type: 'Test::Fn' } } };
+    await expect(deployStack({ ...base, template, providers: { 'Test::Fn': refusing } })).rejects.toThrow(
+      new TemplateError('Resource Handler: runtime python3.12 is not supported (type Test::Fn)'),
+    );
   });
 });
 
