@@ -4,6 +4,8 @@
  * exists on AWS; the faults imitate what AWS and real code do (an exception, `Sandbox.Timedout`, a slow call).
  */
 
+import { mulberry32 } from '../seeded-random.ts';
+
 /** Where an injected failure happens relative to the handler's side effects. */
 export type FaultPoint = 'before' | 'after';
 
@@ -199,16 +201,4 @@ export function checkFaultPlan(plan: unknown): string[] {
 function globPattern(glob: string): RegExp {
   const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${escaped.join('.*')}$`);
-}
-
-/** A small seeded generator (mulberry32): the same seed draws the same faults. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
