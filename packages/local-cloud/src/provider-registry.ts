@@ -22,7 +22,9 @@ export class ProviderRegistry {
       }
     }
     this.ignoredTypes = plugins.flatMap((plugin) => plugin.ignored ?? []);
-    this.nativeCustomResources = new Set(plugins.flatMap((plugin) => plugin.nativeCustomResources ?? []));
+    this.nativeCustomResources = new Set(
+      plugins.flatMap((plugin) => (plugin.resourceTypes ?? []).filter((type) => type.startsWith('Custom::'))),
+    );
   }
 
   /** The emulators that serve these resource types. */

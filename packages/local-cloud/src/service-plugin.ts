@@ -24,24 +24,22 @@ export interface ProviderContext {
 
 /**
  * One AWS service as the local cloud runs it: the resource types it creates (each with the provider that does it),
- * the emulator those need, the types it accepts without creating anything, and the custom resource types it
- * implements itself. A new service is a folder with a plugin, listed once in services.ts.
+ * the emulator those need, and the types it accepts without creating anything. A new service is a folder with a
+ * plugin, listed once in services.ts.
  */
 export interface ServicePlugin {
   readonly service: string;
   /** The emulator that serves this service's resource types. @default none: the local cloud serves them itself */
   readonly emulator?: EmulatorName;
-  /** The resource types it creates. */
+  /**
+   * The resource types it creates. A `Custom::` type among them is implemented natively: the CDK's handler function
+   * behind it is created as a stand-in and never run.
+   */
   readonly resourceTypes?: readonly string[];
   /** A provider for each of {@link resourceTypes}, built for each stack deployed (they may share state). */
   providers?(context: ProviderContext): Record<string, ResourceProvider>;
   /** Types accepted without creating anything, each with the reason that is safe. */
   readonly ignored?: readonly IgnoredType[];
-  /**
-   * Custom resource types (`Custom::...`) the plugin implements natively: the CDK's handler function behind them is
-   * created as a stand-in and never run.
-   */
-  readonly nativeCustomResources?: readonly string[];
 }
 
 /** An emulator a plugin's providers use: the registry builds them only while the plugin's emulator runs. */

@@ -6,5 +6,4 @@ export const awsSdkCallPlugin: ServicePlugin = {
   service: 'AWS SDK calls (AwsCustomResource)',
   resourceTypes: ['Custom::AWS'],
   providers: ({ emulators }) => ({ 'Custom::AWS': awsSdkCallProvider(localSdkServices(emulators)) }),
-  nativeCustomResources: ['Custom::AWS'],
 };

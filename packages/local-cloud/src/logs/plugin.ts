@@ -20,5 +20,4 @@ export const logsPlugin: ServicePlugin = {
       arnPrefix: 'logs::log-group:',
     },
   ],
-  nativeCustomResources: ['Custom::LogRetention'],
 };

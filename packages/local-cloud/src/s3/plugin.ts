@@ -43,9 +43,4 @@ export const s3Plugin: ServicePlugin = {
       properties: bucketPolicyProperties,
     },
   ],
-  nativeCustomResources: [
-    'Custom::S3BucketNotifications',
-    'Custom::S3AutoDeleteObjects',
-    'Custom::CDKBucketDeployment',
-  ],
 };
