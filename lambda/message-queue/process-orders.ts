@@ -62,7 +62,7 @@ export const makeHandler = (deps: ProcessOrdersDependencies) => {
         return;
       }
       const keys = documentKeys(order.orderId, order.attachment?.filename);
-      const pdf = await renderReceipt(order);
+      const pdf = renderReceipt(order);
       await deps.receipts.put(keys.receipt, pdf, 'application/pdf');
       const receipt: StoredDocument = { key: keys.receipt, sizeBytes: pdf.length, sha256: sha256(pdf) };
       let attachment: OrderStatus['attachment'];

@@ -48,11 +48,14 @@ describe('function bundles (the assembly the test run synthesized)', () => {
     }
   });
 
-  it('puts the PDF library in the receipt worker alone', () => {
+  it('puts the PDF writer in the receipt worker alone, and no PDF library in any function', () => {
     const withPdf = bundles
-      .filter((bundle) => holds(bundle, '@cantoo/pdf-lib'))
+      .filter((bundle) => bundle.sources.some((source) => source.endsWith('lambda/domain/text-pdf.ts')))
       .map((bundle) => bundle.entry);
     expect(withPdf).toEqual(['lambda/message-queue/process-orders.ts']);
+    expect(
+      bundles.filter((bundle) => holds(bundle, '@cantoo/pdf-lib')).map((bundle) => bundle.entry),
+    ).toEqual([]);
   });
 
   it('keeps only the parts of zod a function uses: none of its translations', () => {
