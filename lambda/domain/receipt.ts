@@ -1,6 +1,14 @@
 import type { RecordedOrder } from './order.ts';
 import { type TextPageLayout, writeTextPdf } from './text-pdf.ts';
 
+/** The receipt's media type. */
+export const RECEIPT_CONTENT_TYPE = 'application/pdf';
+
+/** The name a receipt downloads under. */
+export function receiptFilename(orderId: string): string {
+  return `receipt-${orderId}.pdf`;
+}
+
 /** An amount in minor units as the currency writes it: `EUR 104.48`, `JPY 1,200`, `BHD 1.250`. */
 export function formatMoney(cents: number, currency: string): string {
   const digits =

@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { type DownloadHeaders, downloadHeaders } from '../domain/download.ts';
 import { OrderNotFoundError } from '../domain/errors.ts';
 import { requireOrderId } from '../domain/order.ts';
 import type { OrderStatusStore, StoredDocument } from '../domain/queued-order.ts';
+import { RECEIPT_CONTENT_TYPE, receiptFilename } from '../domain/receipt.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
 import { ok } from '../shared/http.ts';
@@ -24,8 +26,8 @@ export const makeHandler = ({ statuses, receipts, now }: GetStatusDependencies) 
     if (!status) {
       throw new OrderNotFoundError(orderId);
     }
-    const download = async (document: StoredDocument) => ({
-      ...(await receipts.downloadUrl(document.key, now())),
+    const download = async (document: StoredDocument, headers: DownloadHeaders) => ({
+      ...(await receipts.downloadUrl(document.key, now(), headers)),
       sha256: document.sha256,
       sizeBytes: document.sizeBytes,
     });
@@ -38,13 +40,24 @@ export const makeHandler = ({ statuses, receipts, now }: GetStatusDependencies) 
       ...(status.totalCents === undefined
         ? {}
         : { totalCents: status.totalCents, currency: status.currency }),
-      ...(status.status === 'DONE' && status.receipt ? { receipt: await download(status.receipt) } : {}),
+      ...(status.status === 'DONE' && status.receipt
+        ? {
+            receipt: await download(
+              status.receipt,
+              downloadHeaders(receiptFilename(orderId), RECEIPT_CONTENT_TYPE),
+            ),
+          }
+        : {}),
       ...(status.status === 'DONE' && status.attachment
         ? {
             attachment: {
               filename: status.attachment.filename,
               contentType: status.attachment.contentType,
-              ...(await download(status.attachment)),
+              // Served as an attachment of an inert type, whatever type the client declared.
+              ...(await download(
+                status.attachment,
+                downloadHeaders(status.attachment.filename, status.attachment.contentType),
+              )),
             },
           }
         : {}),

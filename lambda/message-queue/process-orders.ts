@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { downloadHeaders } from '../domain/download.ts';
 import { parseOrder, recordOrder } from '../domain/order.ts';
 import {
   documentKeys,
@@ -16,7 +17,7 @@ import {
   redeliveryDelaySeconds,
   type StoredDocument,
 } from '../domain/queued-order.ts';
-import { renderReceipt } from '../domain/receipt.ts';
+import { RECEIPT_CONTENT_TYPE, receiptFilename, renderReceipt } from '../domain/receipt.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.ts';
 import { logger } from '../shared/logger.ts';
@@ -63,11 +64,22 @@ export const makeHandler = (deps: ProcessOrdersDependencies) => {
       }
       const keys = documentKeys(order.orderId, order.attachment?.filename);
       const pdf = renderReceipt(order);
-      await deps.receipts.put(keys.receipt, pdf, 'application/pdf');
+      await deps.receipts.put(
+        keys.receipt,
+        pdf,
+        RECEIPT_CONTENT_TYPE,
+        downloadHeaders(receiptFilename(order.orderId), RECEIPT_CONTENT_TYPE),
+      );
       const receipt: StoredDocument = { key: keys.receipt, sizeBytes: pdf.length, sha256: sha256(pdf) };
       let attachment: OrderStatus['attachment'];
       if (parsed.attachment && order.attachment && keys.attachment) {
-        await deps.receipts.put(keys.attachment, parsed.attachment, order.attachment.contentType);
+        // Stored with the headers it is served with: an attachment, of an inert type whatever the client declared.
+        await deps.receipts.put(
+          keys.attachment,
+          parsed.attachment,
+          order.attachment.contentType,
+          downloadHeaders(order.attachment.filename, order.attachment.contentType),
+        );
         attachment = {
           key: keys.attachment,
           filename: order.attachment.filename,

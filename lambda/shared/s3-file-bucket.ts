@@ -12,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { attachmentDisposition } from '../domain/download.ts';
 import { MULTIPART_PART_BYTES } from '../domain/file-drop.ts';
 
 /** One HTTP request a client makes with a presigned URL. */
@@ -176,17 +177,4 @@ export class S3FileBucket {
 
 function signed(headers: Readonly<Record<string, string>>): Set<string> {
   return new Set(Object.keys(headers).map((name) => name.toLowerCase()));
-}
-
-/**
- * `Content-Disposition: attachment` naming the file (RFC 6266): an ASCII fallback, and the UTF-8 name
- * percent-encoded in `filename*` (RFC 8187) so accents and spaces survive.
- */
-export function attachmentDisposition(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

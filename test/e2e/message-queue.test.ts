@@ -147,6 +147,26 @@ describe('message queue with a status URL', () => {
     expect(sha256(await download(String(done.attachment?.url)))).toBe(sha256(bytes));
   });
 
+  it('serves an attachment declared as HTML, and the receipt, as downloads that no browser renders', async () => {
+    const html = Buffer.from('<html><script>alert(document.domain)</script></html>');
+    const order = anOrder({
+      attachment: { filename: 'page.html', contentType: 'text/html', base64: html.toString('base64') },
+    });
+    expect((await callApi('queue/orders', { method: 'POST', body: order })).status).toBe(202);
+    const done = await finalStatus(String(order.orderId));
+    expect(done.status).toBe('DONE');
+    const attachment = await fetch(String(done.attachment?.url));
+    expect(attachment.status).toBe(200);
+    expect(attachment.headers.get('content-type')).toBe('application/octet-stream');
+    expect(attachment.headers.get('content-disposition')).toMatch(/^attachment; filename="page\.html"/);
+    expect(Buffer.from(await attachment.arrayBuffer()).equals(html)).toBe(true);
+    const receipt = await fetch(String(done.receipt?.url));
+    expect(receipt.headers.get('content-type')).toBe('application/pdf');
+    expect(receipt.headers.get('content-disposition')).toMatch(
+      new RegExp(`^attachment; filename="receipt-${order.orderId}\\.pdf"`),
+    );
+  });
+
   it('answers 413 for an attachment over 4 MiB', async () => {
     const order = anOrder({
       attachment: {

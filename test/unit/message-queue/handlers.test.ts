@@ -1,5 +1,6 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DownloadHeaders } from '../../../lambda/domain/download.ts';
 import type { OrderStatus, OrderStatusStore } from '../../../lambda/domain/queued-order.ts';
 import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
@@ -195,6 +196,8 @@ describe('the queue worker', () => {
     statuses: FakeStatuses,
     extra: {
       receipts?: Map<string, Uint8Array | string>;
+      /** The headers each document was stored with, by key. */
+      storedHeaders?: Map<string, unknown>;
       delays?: Array<[string, number]>;
       claims?: Map<string, string>;
       /** Receipt keys whose upload fails, as when S3 is briefly unavailable. */
@@ -205,9 +208,10 @@ describe('the queue worker', () => {
     return processOrders({
       statuses,
       receipts: {
-        put: async (key, body) => {
+        put: async (key, body, _contentType, download) => {
           if (extra.failingKeys?.includes(key)) throw new Error('S3 is unavailable');
           receipts.set(key, body);
+          extra.storedHeaders?.set(key, download);
         },
       },
       claims: { getText: async (key) => extra.claims?.get(key) ?? '' },
@@ -237,6 +241,28 @@ describe('the queue worker', () => {
         .subarray(0, 5)
         .toString(),
     ).toBe('%PDF-');
+  });
+
+  it('stores an attachment declared as HTML as an attachment of opaque bytes, and the receipt as a PDF download', async () => {
+    const statuses = new FakeStatuses();
+    const storedHeaders = new Map<string, unknown>();
+    const attachment = {
+      filename: 'page.html',
+      contentType: 'text/html',
+      base64: Buffer.from('<script>alert(document.domain)</script>').toString('base64'),
+    };
+    await worker(statuses, { storedHeaders })(
+      { Records: [sqsRecord(message({ ...order, attachment }))] } as SQSEvent,
+      context,
+    );
+    expect(statuses.items.get('order-42')?.status).toBe('DONE');
+    expect(storedHeaders.get('orders/order-42/attachment/page.html')).toEqual({
+      contentType: 'application/octet-stream',
+      contentDisposition: `attachment; filename="page.html"; filename*=UTF-8''page.html`,
+    });
+    expect(storedHeaders.get('orders/order-42/receipt.pdf')).toMatchObject({
+      contentType: 'application/pdf',
+    });
   });
 
   it('changes nothing for a duplicate delivery of a DONE order', async () => {
@@ -360,11 +386,12 @@ describe('the queue worker', () => {
 });
 
 describe('GET /queue/orders/{orderId}', () => {
+  const served = new Map<string, DownloadHeaders>();
   const receipts = {
-    downloadUrl: async (key: string) => ({
-      url: `https://s3.example/${key}?signed`,
-      expiresAt: '2026-11-22T11:15:00.000Z',
-    }),
+    downloadUrl: async (key: string, _now: Date, headers: DownloadHeaders) => {
+      served.set(key, headers);
+      return { url: `https://s3.example/${key}?signed`, expiresAt: '2026-11-22T11:15:00.000Z' };
+    },
   };
   const event = (orderId: string) =>
     restApiEvent({ method: 'GET', path: `/queue/orders/${orderId}`, pathParameters: { orderId } });
@@ -387,6 +414,36 @@ describe('GET /queue/orders/{orderId}', () => {
     expect(JSON.parse(result.body)).toMatchObject({
       status: 'DONE',
       receipt: { url: 'https://s3.example/orders/o1/receipt.pdf?signed', sha256: 'abc', sizeBytes: 10 },
+    });
+  });
+
+  it('links the receipt and the attachment as downloads of inert types, whatever type the client declared', async () => {
+    const statuses = new FakeStatuses();
+    statuses.items.set('o4', {
+      orderId: 'o4',
+      status: 'DONE',
+      fingerprint: 'f',
+      queuedAt: 'q',
+      updatedAt: 'u',
+      sent: true,
+      receipt: { key: 'orders/o4/receipt.pdf', sha256: 'abc', sizeBytes: 10 },
+      attachment: {
+        key: 'orders/o4/attachment/page.html',
+        filename: 'page.html',
+        contentType: 'text/html',
+        sha256: 'def',
+        sizeBytes: 20,
+      },
+    });
+    const body = JSON.parse((await getStatus({ statuses, receipts, now })(event('o4'))).body);
+    expect(body.attachment).toMatchObject({ filename: 'page.html', contentType: 'text/html' });
+    expect(served.get('orders/o4/attachment/page.html')).toEqual({
+      contentType: 'application/octet-stream',
+      contentDisposition: `attachment; filename="page.html"; filename*=UTF-8''page.html`,
+    });
+    expect(served.get('orders/o4/receipt.pdf')).toEqual({
+      contentType: 'application/pdf',
+      contentDisposition: `attachment; filename="receipt-o4.pdf"; filename*=UTF-8''receipt-o4.pdf`,
     });
   });
 
