@@ -1,5 +1,5 @@
 import type { InnerLoopResult } from './inner-loop-report.ts';
-import type { LatencySummary } from './stats.ts';
+import { type LatencySummary, percentilesAtMaximum } from './stats.ts';
 import type { VersusResult } from './versus-serverless-offline.ts';
 
 /** What one pattern measured. */
@@ -59,6 +59,16 @@ export interface BenchResults {
   readonly innerLoop?: InnerLoopResult;
 }
 
+/** What the table's p95 and p99 are, said plainly when the sample is too small for them to be more than its maximum. */
+function tailNote(samples: number): string {
+  const atMaximum = percentilesAtMaximum(samples, [95, 99]).map((p) => `p${p}`);
+  if (atMaximum.length === 0) {
+    return '';
+  }
+  const which = atMaximum.length === 2 ? 'p95 and p99 are both' : `${atMaximum[0]} is`;
+  return ` With ${samples} samples, ${which} the slowest pass (nearest rank): the maximum, not a tail estimate.`;
+}
+
 const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
 
 /** The Markdown report of the patterns: their table first, then boot, overhead and the side by side. */
@@ -73,7 +83,7 @@ export function renderMarkdown(results: BenchResults, chartFile: string): string
 ${results.startedAt} · ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node.js ${machine.node}.
 ${settings.samples} sequential passes per pattern after one cold pass; throughput: ${settings.throughputItems} items at
 ${settings.concurrency} in flight. Results are polled every ${settings.pollIntervalMs} ms, the resolution of every
-"visible" figure. With ${settings.samples} samples, p95 and p99 are the slowest pass or close to it.
+"visible" figure.${tailNote(settings.samples)}
 
 ![Latency to visible, per pattern](${chartFile})
 

@@ -21,6 +21,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(rank, sorted.length) - 1] as number;
 }
 
+/**
+ * Which of `percentiles` are, by nearest rank, simply the largest of `samples` values: every p with
+ * ceil(p/100 x n) = n. With 15 samples p95 and p99 both are, so a report must not read them as a tail estimate.
+ */
+export function percentilesAtMaximum(samples: number, percentiles: readonly number[]): number[] {
+  return percentiles.filter((p) => Math.ceil((p / 100) * samples) >= samples);
+}
+
 /** Summarizes durations (any order), rounded to 0.1 ms. */
 export function summarize(durations: readonly number[]): LatencySummary {
   const sorted = [...durations].sort((a, b) => a - b);

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,6 +8,16 @@ import { CONSOLE_PATH } from '../../dev/console-site.ts';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer } from '../../scripts/console.ts';
 import { pdfText } from '../helpers/pdf.ts';
 import { STATE_DIRECTORY } from './global-setup.ts';
+
+/** axe-core's browser build, evaluated in the page for the accessibility check. */
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** What axe-core found, rule by rule, with the elements each finding is about. */
+interface AxeFindings {
+  readonly violations: ReadonlyArray<{ id: string; help: string; targets: string[] }>;
+  readonly incomplete: ReadonlyArray<{ id: string; help: string; targets: string[] }>;
+  readonly passes: readonly string[];
+}
 
 /** Debian's Chromium (`apt-get install chromium`); CI installs it. No browser is downloaded. */
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -184,6 +195,29 @@ describe('the browser console', { timeout: 3 * STEP_DEADLINE_MS }, () => {
       await (await fetch((await download.getAttribute('href')) ?? '')).arrayBuffer(),
     );
     expect(downloaded.equals(await readFile(PDF))).toBe(true);
+  });
+
+  it('meets WCAG 2 A and AA by axe-core, colour contrast included, with the statuses the flows above left on it', async (context) => {
+    context.skip(unreachable !== undefined, unreachable);
+    await page.locator('#connection-status', { hasText: 'WebSocket open' }).waitFor();
+    // Evaluated over the DevTools protocol, which the page's Content-Security-Policy (script-src 'self') does not
+    // govern: a script tag would be refused, as it should be.
+    await page.evaluate(await readFile(AXE_SCRIPT, 'utf8'));
+    // Evaluated in the page (the test's own types know no DOM): the rules tagged wcag2a and wcag2aa.
+    const results = await page.evaluate<AxeFindings>(
+      `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } }).then((results) => {
+        const findings = (list) => list.map((rule) => ({
+          id: rule.id,
+          help: rule.help,
+          targets: rule.nodes.map((node) => node.target.join(' ')),
+        }));
+        return { violations: findings(results.violations), incomplete: findings(results.incomplete), passes: results.passes.map((rule) => rule.id) };
+      })`,
+    );
+    expect(results.violations).toEqual([]);
+    // A rule axe could not decide (a colour over an image, say) is not a pass either.
+    expect(results.incomplete).toEqual([]);
+    expect(results.passes).toContain('color-contrast');
   });
 
   it('shows the latest benchmark figures for every pattern', async (context) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { costPerMillion, PRICES, renderCostMarkdown } from '../../../bench/cost-model.ts';
 import { type BenchResults, type PatternResult, renderMarkdown, renderSvg } from '../../../bench/report.ts';
-import { percentile, summarize, withConcurrency } from '../../../bench/stats.ts';
+import { percentile, percentilesAtMaximum, summarize, withConcurrency } from '../../../bench/stats.ts';
 
 describe('latency statistics', () => {
   it('takes nearest-rank percentiles: p50 of 1..10 is 5, p95 and p99 the largest', () => {
@@ -14,6 +14,23 @@ describe('latency statistics', () => {
       ),
     ).toBe(99);
     expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('tells which tail percentiles a sample is too small for: they are its maximum', () => {
+    expect(percentilesAtMaximum(15, [95, 99])).toEqual([95, 99]);
+    expect(percentilesAtMaximum(19, [95, 99])).toEqual([95, 99]);
+    expect(percentilesAtMaximum(20, [95, 99])).toEqual([99]);
+    expect(percentilesAtMaximum(21, [95, 99])).toEqual([99]);
+    expect(percentilesAtMaximum(99, [95, 99])).toEqual([99]);
+    expect(percentilesAtMaximum(100, [95, 99])).toEqual([]);
+    for (const samples of [15, 19, 20, 21, 99, 100, 101]) {
+      const sorted = Array.from({ length: samples }, (_, i) => i + 1);
+      for (const p of [95, 99]) {
+        expect(percentile(sorted, p) === samples, `p${p} of ${samples}`).toBe(
+          percentilesAtMaximum(samples, [p]).length === 1,
+        );
+      }
+    }
   });
 
   it('summarizes a sample in any order', () => {
@@ -95,6 +112,14 @@ describe('the report', () => {
       '| 2. Message queue <&> | 25 ms | 1500 ms | 2500 ms | 2500 ms | 3000 ms | n/a | DONE |',
     );
     expect(markdown).toContain('9 ms at p50');
+    expect(markdown).toContain(
+      'With 5 samples, p95 and p99 are both the slowest pass (nearest rank): the maximum, not a tail estimate.',
+    );
+  });
+
+  it('says nothing of the maximum when the sample is large enough for a p95 and a p99', () => {
+    const large = { ...results, settings: { ...results.settings, samples: 200 } };
+    expect(renderMarkdown(large, 'latency.svg')).not.toContain('slowest pass');
   });
 
   it('draws a bar per pattern, scaled to the slowest p95, with names escaped', () => {
