@@ -10,13 +10,12 @@ import type { StaticSite } from '../static-site.ts';
 import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
 import { type IamCaller, type SecretLookup, verifyIamRequest } from './iam-authorization.ts';
 import { proxyEvent, proxyResponse } from './proxy-integration.ts';
+import { readBody } from './request-body.ts';
+import { failureOf } from './request-failure.ts';
 import { requestUrl } from './request-url.ts';
 import { ModelValidator } from './request-validation.ts';
 import { buildRestApis, matchRoute, type RestApi, type RestApis, type RestMethod } from './rest-api-model.ts';
 import { QuotaCounters, TokenBuckets } from './throttling.ts';
-
-/** API Gateway's request payload limit: 10 MB. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html */
-export const MAX_REQUEST_BYTES = 10_485_760;
 
 export interface RestApiServerOptions {
   readonly stack: DeployedStack;
@@ -538,38 +537,6 @@ function answerJson(response: http.ServerResponse, status: number, payload: unkn
     'Content-Length': Buffer.byteLength(body),
   });
   response.end(body);
-}
-
-/** What to log of a failure: a client that went away mid-request in one line, anything else with its stack. */
-function failureOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (
-    code === 'ECONNRESET' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    (error as Error)?.message === 'aborted'
-  ) {
-    return 'the client closed the connection before the request was complete';
-  }
-  return (error as Error)?.stack ?? String(error);
-}
-
-/** The body, or `undefined` once it passes API Gateway's 10 MB limit (the rest is not read). */
-async function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
-  if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
-    request.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) {
-      request.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
