@@ -386,16 +386,19 @@ function stageThrottle(settings: readonly MethodSettingProperties[] = []): Throt
   return throttleOf({ RateLimit: all?.ThrottlingRateLimit, BurstLimit: all?.ThrottlingBurstLimit });
 }
 
+/** The resource and method a request path and method route to, with the path parameters it fills. */
+export interface RouteMatch {
+  readonly resource: RestResource;
+  readonly method: RestMethod;
+  readonly pathParameters: Record<string, string>;
+}
+
 /**
  * The resource and method for a request path, most specific first: literal segments beat `{param}`, which beat
  * `{proxy+}`; `ANY` answers methods without their own definition.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html
  */
-export function matchRoute(
-  api: RestApi,
-  path: string,
-  httpMethod: string,
-): { resource: RestResource; method: RestMethod; pathParameters: Record<string, string> } | undefined {
+export function matchRoute(api: RestApi, path: string, httpMethod: string): RouteMatch | undefined {
   const segments = path === '/' || path === '' ? [] : path.replace(/^\//, '').split('/');
   let best: { score: number[]; resource: RestResource; pathParameters: Record<string, string> } | undefined;
   for (const resource of api.resources) {

@@ -1,22 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildWebSocketApis } from '../apigatewayv2/websocket-api-model.ts';
 import type { WebSocketGateway } from '../apigatewayv2/websocket-gateway.ts';
 import type { DeployedStack } from '../cloudformation/types.ts';
 import { EmulatorError } from '../emulators/emulator-error.ts';
-import type { FunctionInvoker, InvokeOutcome } from '../lambda/types.ts';
+import type { FunctionInvoker } from '../lambda/types.ts';
 import type { StaticSite } from '../static-site.ts';
-import { type GatewayResponseType, gatewayResponse, type HttpAnswer } from './gateway-responses.ts';
-import { type IamCaller, type SecretLookup, verifyIamRequest } from './iam-authorization.ts';
-import { proxyEvent, proxyResponse } from './proxy-integration.ts';
+import type { SecretLookup } from './iam-authorization.ts';
+import { readBody } from './request-body.ts';
+import { failureOf } from './request-failure.ts';
 import { requestUrl } from './request-url.ts';
-import { ModelValidator } from './request-validation.ts';
-import { buildRestApis, matchRoute, type RestApi, type RestApis, type RestMethod } from './rest-api-model.ts';
-import { QuotaCounters, TokenBuckets } from './throttling.ts';
-
-/** API Gateway's request payload limit: 10 MB. https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html */
-export const MAX_REQUEST_BYTES = 10_485_760;
+import { RestApiHandler } from './rest-api-handler.ts';
+import { buildRestApis } from './rest-api-model.ts';
 
 export interface RestApiServerOptions {
   readonly stack: DeployedStack;
@@ -68,7 +63,15 @@ export function localEndpointFor(awsUrl: string, port: number): string | undefin
 
 /** Serves a stack's REST APIs on 127.0.0.1, request by request as API Gateway handles them. */
 export async function startRestApiServer(options: RestApiServerOptions): Promise<RestApiServer> {
-  const handler = new RestApiHandler(buildRestApis(options.stack), options);
+  const { stack, invoker, secretFor, now } = options;
+  const handler = new RestApiHandler(buildRestApis(stack), {
+    invoker,
+    secretFor,
+    now,
+    region: stack.region,
+    accountId: stack.accountId,
+    log: options.log,
+  });
   const { webSockets, site } = options;
   const log = options.log ?? (() => {});
   const serve = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
@@ -168,32 +171,6 @@ export async function startRestApiServer(options: RestApiServerOptions): Promise
   };
 }
 
-/** A response from the gateway itself (headers by name) or from a function (headers in order, repeatable). */
-type Answer =
-  | HttpAnswer
-  | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer };
-
-/** An X-Ray trace header value: `Root=1-{epoch seconds, hex}-{96 random bits, hex}`. */
-function traceId(): string {
-  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
-}
-
-/** What is known of a request once it is routed to an API and stage. */
-interface RequestScope {
-  /** The APIs served when the request came in. */
-  readonly apis: RestApis;
-  readonly api?: RestApi;
-  readonly stage: string;
-  readonly path: string;
-  /** The path as called, API id and stage included. */
-  readonly calledPath: string;
-  readonly requestId: string;
-  readonly extendedRequestId: string;
-  readonly httpMethod: string;
-  readonly requestHeaders: Record<string, string>;
-  resourcePath: string;
-}
-
 /** A stack with no resources: what an API server serves once the last API is gone. */
 const NO_STACK: DeployedStack = {
   stackName: '',
@@ -203,333 +180,6 @@ const NO_STACK: DeployedStack = {
   outputs: {},
 };
 
-class RestApiHandler {
-  private readonly validator = new ModelValidator();
-  private readonly buckets = new TokenBuckets();
-  private readonly quotas = new QuotaCounters();
-
-  constructor(
-    /** The APIs served; replaced whole by a reload, so that a request sees one version from start to end. */
-    public apis: RestApis,
-    private readonly options: RestApiServerOptions,
-  ) {}
-
-  async handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
-    const started = performance.now();
-    const [, apiId = '', stage = '', ...rest] = url.pathname.split('/');
-    const apis = this.apis;
-    const api = apis.apis.get(apiId);
-    // No prototype: a header named `constructor` or `__proto__` is a header like any other.
-    const requestHeaders: Record<string, string> = Object.create(null);
-    for (const [name, value] of Object.entries(request.headers)) {
-      requestHeaders[name] = [value].flat().join(',');
-    }
-    const scope: RequestScope = {
-      apis,
-      api,
-      stage,
-      path: `/${rest.join('/')}`,
-      calledPath: url.pathname,
-      requestId: randomUUID(),
-      extendedRequestId: randomBytes(6).toString('base64'),
-      httpMethod: methodOf(request),
-      requestHeaders,
-      resourcePath: '',
-    };
-    let answer:
-      | HttpAnswer
-      | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer };
-    try {
-      answer = await this.answer(request, url, scope);
-    } catch (error) {
-      this.options.log?.(`${scope.requestId} failed: ${failureOf(error)}`);
-      answer = this.gateway('API_CONFIGURATION_ERROR', scope);
-    }
-    const headers: Array<readonly [string, string]> = Array.isArray(answer.headers)
-      ? [...(answer.headers as ReadonlyArray<readonly [string, string]>)]
-      : Object.entries(answer.headers as Record<string, string>);
-    headers.push(['x-amzn-RequestId', scope.requestId], ['x-amz-apigw-id', scope.extendedRequestId]);
-    headers.push(['X-Amzn-Trace-Id', traceId()]);
-    const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
-    response.statusCode = answer.status;
-    for (const [name, value] of headers) {
-      response.appendHeader(name, value);
-    }
-    response.setHeader('Content-Length', body.length);
-    response.end(body);
-    this.options.log?.(
-      `${scope.httpMethod} ${url.pathname} ${answer.status} ${(performance.now() - started).toFixed(1)} ms ${scope.requestId}`,
-    );
-  }
-
-  private async answer(
-    request: http.IncomingMessage,
-    url: URL,
-    scope: RequestScope,
-  ): Promise<
-    HttpAnswer | { status: number; headers: ReadonlyArray<readonly [string, string]>; body: Buffer }
-  > {
-    const { api } = scope;
-    if (!api?.stages.has(scope.stage)) {
-      request.resume();
-      return this.gateway('MISSING_AUTHENTICATION_TOKEN', scope);
-    }
-    const body = await readBody(request);
-    if (body === undefined) {
-      return this.gateway('REQUEST_TOO_LARGE', scope);
-    }
-    const route = matchRoute(api, scope.path, scope.httpMethod);
-    if (!route) {
-      return this.gateway('MISSING_AUTHENTICATION_TOKEN', scope);
-    }
-    scope.resourcePath = route.resource.path;
-    const { method } = route;
-
-    // Authorization comes before the API key and the usage plan, as in API Gateway's request flow.
-    let caller: IamCaller | undefined;
-    if (method.authorizationType === 'AWS_IAM') {
-      const verdict = await verifyIamRequest(
-        {
-          // The signature covers the method on the wire, whatever X-HTTP-Method-Override says.
-          method: request.method ?? 'GET',
-          rawPath: url.pathname,
-          rawQuery: url.search.slice(1),
-          headers: request.headersDistinct,
-          body,
-        },
-        {
-          secretFor: this.options.secretFor ?? (() => undefined),
-          region: this.options.stack.region,
-          accountId: this.options.stack.accountId,
-          now: this.options.now?.() ?? new Date(),
-        },
-      );
-      if (!verdict.ok) {
-        const { type, message, errorType } = verdict.refusal;
-        return this.gateway(type, scope, undefined, { message, errorType });
-      }
-      caller = verdict.caller;
-    }
-
-    const key = method.apiKeyRequired ? this.apiKeyFor(api, scope) : undefined;
-    if (method.apiKeyRequired && !key) {
-      return this.gateway('INVALID_API_KEY', scope);
-    }
-    const limited = this.throttle(api, scope, key?.id);
-    if (limited) {
-      return this.gateway(limited, scope);
-    }
-    const invalid = this.validate(method, scope, url, body);
-    if (invalid) {
-      return invalid;
-    }
-    if (method.mock) {
-      return {
-        status: method.mock.status,
-        headers: { 'Content-Type': 'application/json', ...method.mock.headers },
-        body: method.mock.body,
-      };
-    }
-
-    const event = proxyEvent(
-      {
-        httpMethod: scope.httpMethod,
-        path: scope.path,
-        rawQuery: url.search.slice(1),
-        rawHeaders: [
-          ...withoutMethodOverride(request.rawHeaders),
-          'X-Forwarded-For',
-          request.socket.remoteAddress ?? '127.0.0.1',
-          'X-Forwarded-Port',
-          String(request.socket.localPort ?? ''),
-          'X-Forwarded-Proto',
-          'http',
-          'X-Amzn-Trace-Id',
-          traceId(),
-        ],
-        body,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-        protocol: `HTTP/${request.httpVersion}`,
-      },
-      {
-        accountId: this.options.stack.accountId,
-        apiId: api.id,
-        stage: scope.stage,
-        calledPath: url.pathname,
-        resourceId: route.resource.id,
-        resourcePath: route.resource.path,
-        pathParameters: route.pathParameters,
-        requestId: scope.requestId,
-        extendedRequestId: scope.extendedRequestId,
-        apiKey: key,
-        caller,
-        binaryMediaTypes: api.binaryMediaTypes,
-        now: new Date(),
-      },
-    );
-    const outcome = await withTimeout(
-      this.options.invoker.invoke(method.functionArn, JSON.stringify(event)),
-      method.timeoutMs,
-    );
-    if (outcome === 'timeout') {
-      return this.gateway('INTEGRATION_TIMEOUT', scope);
-    }
-    return this.integrationAnswer(outcome, scope);
-  }
-
-  private integrationAnswer(outcome: InvokeOutcome, scope: RequestScope): Answer {
-    if (outcome.status === 'rejected') {
-      this.options.log?.(
-        `${scope.requestId} Lambda invocation failed: ${outcome.errorCode}: ${outcome.message}`,
-      );
-      // A request under API Gateway's 10 MB but over Lambda's 6 MB payload: 413 "Request Too Long", as for 10 MB.
-      // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-      if (outcome.errorCode === 'RequestTooLargeException') {
-        return this.gateway('REQUEST_TOO_LARGE', scope);
-      }
-      // "Lambda invocation failed with status: 429/404": API Gateway answers 500.
-      return this.gateway('API_CONFIGURATION_ERROR', scope);
-    }
-    if (outcome.status === 'function-error') {
-      this.options.log?.(`${scope.requestId} Lambda function error: ${outcome.payload}`);
-      return this.gateway('INTEGRATION_FAILURE', scope);
-    }
-    const mapped = proxyResponse(outcome.payload);
-    if (!mapped) {
-      this.options.log?.(
-        `${scope.requestId} Execution failed due to configuration error: Malformed Lambda proxy response`,
-      );
-      return this.gateway('INTEGRATION_FAILURE', scope);
-    }
-    const hasContentType = mapped.headers.some(([name]) => name.toLowerCase() === 'content-type');
-    return {
-      status: mapped.status,
-      headers: hasContentType ? mapped.headers : [...mapped.headers, ['Content-Type', 'application/json']],
-      body: mapped.body,
-    };
-  }
-
-  /** The API key in `x-api-key`, when it exists, is enabled, and a usage plan covers this API and stage. */
-  private apiKeyFor(api: RestApi, scope: RequestScope): { id: string; value: string } | undefined {
-    const value = scope.requestHeaders['x-api-key'];
-    const key = value === undefined ? undefined : scope.apis.apiKeysByValue.get(value);
-    if (!key?.enabled) {
-      return undefined;
-    }
-    const covered = scope.apis.usagePlans.some(
-      (plan) =>
-        plan.keyIds.has(key.id) &&
-        plan.stages.some((stage) => stage.apiId === api.id && stage.stage === scope.stage),
-    );
-    return covered ? { id: key.id, value: key.value } : undefined;
-  }
-
-  /** Stage throttling, then the usage plan's throttle and quota for the key. */
-  private throttle(
-    api: RestApi,
-    scope: RequestScope,
-    keyId: string | undefined,
-  ): GatewayResponseType | undefined {
-    const stageThrottle = api.stages.get(scope.stage)?.throttle;
-    if (stageThrottle && !this.buckets.take(`stage/${api.id}/${scope.stage}`, stageThrottle)) {
-      return 'THROTTLED';
-    }
-    if (keyId === undefined) {
-      return undefined;
-    }
-    for (const plan of scope.apis.usagePlans) {
-      const stage = plan.stages.find((entry) => entry.apiId === api.id && entry.stage === scope.stage);
-      if (!plan.keyIds.has(keyId) || !stage) {
-        continue;
-      }
-      const throttle = stage.throttle ?? plan.throttle;
-      if (throttle && !this.buckets.take(`plan/${plan.id}/${keyId}`, throttle)) {
-        return 'THROTTLED';
-      }
-      if (plan.quota && !this.quotas.take(`plan/${plan.id}/${keyId}`, plan.quota)) {
-        return 'QUOTA_EXCEEDED';
-      }
-    }
-    return undefined;
-  }
-
-  /**
-   * Required parameters (present and not blank), then the body against the model for its content type
-   * (application/json when unset).
-   * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
-   */
-  private validate(method: RestMethod, scope: RequestScope, url: URL, body: Buffer): HttpAnswer | undefined {
-    if (method.validateParameters) {
-      for (const [parameter, required] of Object.entries(method.requestParameters)) {
-        const [, location, name = ''] = /^method\.request\.(querystring|header)\.(.+)$/.exec(parameter) ?? [];
-        // "included and not blank": `?customerId=` or an empty header is missing too.
-        const present =
-          location === 'querystring'
-            ? url.searchParams.getAll(name).some((value) => value.trim() !== '')
-            : location === 'header'
-              ? (scope.requestHeaders[name.toLowerCase()] ?? '').trim() !== ''
-              : true;
-        if (required && !present) {
-          return this.gateway('BAD_REQUEST_PARAMETERS', scope);
-        }
-      }
-    }
-    if (!method.validateBody) {
-      return undefined;
-    }
-    const contentType =
-      (scope.requestHeaders['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
-    const schema = method.requestModels.get(contentType) ?? method.requestModels.get('$default');
-    if (!schema) {
-      return undefined;
-    }
-    const errors = this.validator.validate(schema, body.toString('utf8'));
-    return errors === undefined ? undefined : this.gateway('BAD_REQUEST_BODY', scope, errors);
-  }
-
-  private gateway(
-    type: GatewayResponseType,
-    scope: RequestScope,
-    validationErrorString?: string,
-    errorOverride?: { message: string; errorType: string },
-  ): HttpAnswer {
-    return gatewayResponse(type, scope.api?.gatewayResponses ?? new Map(), {
-      requestId: scope.requestId,
-      extendedRequestId: scope.extendedRequestId,
-      apiId: scope.api?.id ?? '',
-      stage: scope.stage,
-      path: scope.calledPath,
-      resourcePath: scope.resourcePath,
-      httpMethod: scope.httpMethod,
-      validationErrorString,
-      errorOverride,
-      requestHeaders: scope.requestHeaders,
-    });
-  }
-}
-
-/**
- * The method API Gateway routes by: `X-HTTP-Method-Override` when the request has it, which the gateway consumes
- * (an integration sees it only if mapped explicitly), else the request's own.
- * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
- */
-function methodOf(request: http.IncomingMessage): string {
-  const override = request.headers['x-http-method-override'];
-  const value = (Array.isArray(override) ? override[0] : override)?.trim();
-  return value ? value : (request.method ?? 'GET');
-}
-
-/** Node's `rawHeaders` (`[name, value, ...]`) without `X-HTTP-Method-Override`. */
-function withoutMethodOverride(rawHeaders: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    if ((rawHeaders[index] as string).toLowerCase() !== 'x-http-method-override') {
-      kept.push(rawHeaders[index] as string, rawHeaders[index + 1] as string);
-    }
-  }
-  return kept;
-}
-
 /** Writes a JSON answer from the server itself (not from an API). */
 function answerJson(response: http.ServerResponse, status: number, payload: unknown): void {
   const body = JSON.stringify(payload);
@@ -538,48 +188,4 @@ function answerJson(response: http.ServerResponse, status: number, payload: unkn
     'Content-Length': Buffer.byteLength(body),
   });
   response.end(body);
-}
-
-/** What to log of a failure: a client that went away mid-request in one line, anything else with its stack. */
-function failureOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (
-    code === 'ECONNRESET' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    (error as Error)?.message === 'aborted'
-  ) {
-    return 'the client closed the connection before the request was complete';
-  }
-  return (error as Error)?.stack ?? String(error);
-}
-
-/** The body, or `undefined` once it passes API Gateway's 10 MB limit (the rest is not read). */
-async function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
-  if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
-    request.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) {
-      request.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -201,6 +201,29 @@ describe('REST API server', () => {
     expect(await over.json()).toEqual({ message: 'Limit Exceeded' });
   });
 
+  it("checks a request in API Gateway's order: the API key, then throttling, then the body", async () => {
+    const { invoker, events } = fakeFunction(() => ok({}));
+    const model = { type: 'object', required: ['orderId'] };
+    const methods = [{ path: '/orders', method: 'POST', apiKeyRequired: true, model }];
+    const url = await serve(
+      fixtureStack({ methods, planThrottle: { RateLimit: 0.001, BurstLimit: 1 } }),
+      invoker,
+    );
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${url}orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const keyless = await post({}, '{}');
+    expect([keyless.status, await keyless.json()]).toEqual([403, { message: 'Forbidden' }]);
+    // The key's one token goes to a request whose body is then refused: throttling comes before validation.
+    expect((await post({ 'x-api-key': KEY_VALUE }, '{}')).status).toBe(400);
+    const valid = await post({ 'x-api-key': KEY_VALUE }, '{"orderId":"o-1"}');
+    expect([valid.status, await valid.json()]).toEqual([429, { message: 'Too Many Requests' }]);
+    expect(events).toHaveLength(0);
+  });
+
   it('validates the body against the model and fills a customised gateway response', async () => {
     const { invoker, events } = fakeFunction(() => ok({}));
     const model = {
