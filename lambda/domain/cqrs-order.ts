@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConcurrentChangeError, InvalidTransitionError, ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 import { lineTotalCents, purchaseOrderSchema, totalCents } from './order.ts';
+import './zod-locale.ts';
 
 /**
  * Pattern 7, CQRS: an order's life as a list of events (the write model), the rules that decide which event a
@@ -14,20 +15,24 @@ export const MAX_REASON_LENGTH = 500;
 const PAYMENT_REFERENCE_PATTERN = /^[A-Za-z0-9._:/-]{1,128}$/;
 
 /** `expectedVersion`: the version the client last saw; the command is refused with 409 when it is not current. */
-const expectedVersion = z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional();
+const expectedVersion = z.optional(z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)));
 
 /** `POST /cqrs/orders`: the order's customer, currency and lines (the server names the order). */
-export const placeOrderSchema = purchaseOrderSchema.pick({ customerId: true, currency: true, lines: true });
+export const placeOrderSchema = z.pick(purchaseOrderSchema, {
+  customerId: true,
+  currency: true,
+  lines: true,
+});
 
 /** `POST /cqrs/orders/{orderId}/pay`. */
 export const payOrderSchema = z.strictObject({
-  paymentReference: z.string().regex(PAYMENT_REFERENCE_PATTERN),
+  paymentReference: z.string().check(z.regex(PAYMENT_REFERENCE_PATTERN)),
   expectedVersion,
 });
 
 /** `POST /cqrs/orders/{orderId}/cancel`. */
 export const cancelOrderSchema = z.strictObject({
-  reason: z.string().min(1).max(MAX_REASON_LENGTH),
+  reason: z.string().check(z.minLength(1), z.maxLength(MAX_REASON_LENGTH)),
   expectedVersion,
 });
 
@@ -48,9 +53,9 @@ const pricedLineSchema = z.strictObject({
 });
 
 const eventCommon = {
-  orderId: z.string().min(1),
+  orderId: z.string().check(z.minLength(1)),
   /** 1 for OrderPlaced, then one more per event: the log's sort key. */
-  version: z.int().min(1),
+  version: z.int().check(z.minimum(1)),
   occurredAt: z.iso.datetime({ offset: true }),
 };
 
@@ -60,10 +65,10 @@ export const orderEventSchema = z.discriminatedUnion('type', [
     ...eventCommon,
     type: z.literal('OrderPlaced'),
     data: z.strictObject({
-      customerId: z.string().min(1),
-      currency: z.string().length(3),
-      lines: z.array(pricedLineSchema).min(1),
-      totalCents: z.int().min(0),
+      customerId: z.string().check(z.minLength(1)),
+      currency: z.string().check(z.length(3)),
+      lines: z.array(pricedLineSchema).check(z.minLength(1)),
+      totalCents: z.int().check(z.minimum(0)),
     }),
   }),
   z.strictObject({
@@ -154,7 +159,11 @@ export interface CustomerSummary {
 }
 
 /** The validated body of a command, or a `ValidationError` naming every bad field by JSON Pointer. */
-export function parseCommandBody<T>(schema: z.ZodType<T>, body: string | null | undefined, what: string): T {
+export function parseCommandBody<T>(
+  schema: z.ZodMiniType<T>,
+  body: string | null | undefined,
+  what: string,
+): T {
   const result = schema.safeParse(parseJsonBody(body, what));
   if (!result.success) {
     throw new ValidationError('The command is invalid.', fieldErrors(result.error));

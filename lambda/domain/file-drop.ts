@@ -1,8 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { FileTooLargeError, ValidationError } from './errors.ts';
 import { ACCEPTED_CONTENT_TYPES, type AcceptedContentType } from './file-inspection.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 import { FILENAME_PATTERN } from './order.ts';
+import './zod-locale.ts';
 
 /**
  * Largest file the drop accepts: 100 MiB. The processor reads each file once as a stream, so memory is not the
@@ -33,13 +34,15 @@ const FILE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 export const uploadRequestSchema = z.strictObject({
   filename: z
     .string()
-    .regex(FILENAME_PATTERN, 'A file name, 1 to 255 characters, without "/", "\\" or control characters.'),
+    .check(
+      z.regex(FILENAME_PATTERN, 'A file name, 1 to 255 characters, without "/", "\\" or control characters.'),
+    ),
   contentType: z.enum(ACCEPTED_CONTENT_TYPES, {
     error: `One of ${ACCEPTED_CONTENT_TYPES.join(', ')}.`,
   }),
-  size: z.int().min(1, 'At least 1 byte.'),
+  size: z.int().check(z.minimum(1, 'At least 1 byte.')),
   /** Ask for a multipart upload: parts of 8 MiB, each with its own URL, then one completion request. */
-  multipart: z.boolean().optional(),
+  multipart: z.optional(z.boolean()),
 });
 
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;

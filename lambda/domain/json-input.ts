@@ -1,8 +1,8 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { type FieldError, ValidationError } from './errors.ts';
 
 /** A schema failure as field errors, one JSON Pointer per field; an unknown field is named as its own pointer. */
-export function fieldErrors(error: z.ZodError): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ pointer: pointer([...issue.path, key]), detail: 'Unknown field.' }));

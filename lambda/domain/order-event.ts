@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 import { lineTotalCents, type PricedLine, purchaseOrderSchema, totalCents } from './order.ts';
+import './zod-locale.ts';
 
 /** Where a physical order goes. Its presence is what makes an order need shipping. */
 const addressSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  line1: z.string().min(1).max(200),
-  line2: z.string().min(1).max(200).optional(),
-  city: z.string().min(1).max(100),
-  postalCode: z.string().regex(/^[A-Za-z0-9 -]{1,16}$/),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  line1: z.string().check(z.minLength(1), z.maxLength(200)),
+  line2: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  city: z.string().check(z.minLength(1), z.maxLength(100)),
+  postalCode: z.string().check(z.regex(/^[A-Za-z0-9 -]{1,16}$/)),
   /** ISO 3166-1 alpha-2. */
-  country: z.string().regex(/^[A-Z]{2}$/),
+  country: z.string().check(z.regex(/^[A-Z]{2}$/)),
 });
 
 /** A shipping address. */
@@ -22,8 +23,8 @@ export type Address = z.infer<typeof addressSchema>;
  * An order the web shop publishes: a purchase order (without attachment: events stay small) and, for goods that
  * ship, the address. The one schema behind the code and the API's request validation.
  */
-export const publishedOrderSchema = purchaseOrderSchema.omit({ attachment: true }).extend({
-  shipTo: addressSchema.optional(),
+export const publishedOrderSchema = z.extend(z.omit(purchaseOrderSchema, { attachment: true }), {
+  shipTo: z.optional(addressSchema),
 });
 
 /** A valid order to publish. */
@@ -178,12 +179,12 @@ export function eventAttributes(order: PublishedOrder): Readonly<Record<string, 
 
 const deliveredEventSchema = z.object({
   eventType: z.literal(ORDER_PLACED),
-  eventId: z.string().min(1).max(200),
+  eventId: z.string().check(z.minLength(1), z.maxLength(200)),
   occurredAt: z.string(),
-  orderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  orderId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   style: z.enum(EVENT_STYLES),
   // Tolerant reader: each subscriber checks the fields it uses, so a new field never breaks one.
-  order: z.record(z.string(), z.unknown()).optional(),
+  order: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** An event as a subscriber receives it: the order is what the publisher sent, unchecked until used. */
@@ -221,7 +222,7 @@ export interface Delivery {
 }
 
 /** Reads the fields a subscriber uses from an order; throws `ValidationError` naming what is missing. */
-export function takeFields<Shape extends z.ZodType>(
+export function takeFields<Shape extends z.ZodMiniType>(
   schema: Shape,
   order: unknown,
   subscriber: Subscriber,
@@ -241,27 +242,35 @@ export function takeFields<Shape extends z.ZodType>(
 
 /** Accounting books a receivable: who owes what. */
 export const accountingFields = z.object({
-  customerId: z.string().min(1),
-  currency: z.string().length(3),
-  totalCents: z.int().min(0),
+  customerId: z.string().check(z.minLength(1)),
+  currency: z.string().check(z.length(3)),
+  totalCents: z.int().check(z.minimum(0)),
 });
 
 /** Shipping prepares a shipment: where to, and how many units. */
-export const shippingFields = z
-  .object({
+export const shippingFields = z.pipe(
+  z.object({
     shipTo: addressSchema,
-    lines: z.array(z.object({ sku: z.string(), quantity: z.int().min(1) })).min(1),
-  })
-  .transform(({ shipTo, lines }) => ({
+    lines: z
+      .array(z.object({ sku: z.string(), quantity: z.int().check(z.minimum(1)) }))
+      .check(z.minLength(1)),
+  }),
+  z.transform(({ shipTo, lines }) => ({
     shipTo,
     units: lines.reduce((sum, line) => sum + line.quantity, 0),
-  }));
+  })),
+);
 
 /** Analytics counts orders by size: band and number of lines. */
-export const analyticsFields = z
-  .object({ totalCents: z.int().min(0), currency: z.string().length(3), lines: z.array(z.unknown()) })
-  .transform(({ totalCents: cents, currency, lines }) => ({
+export const analyticsFields = z.pipe(
+  z.object({
+    totalCents: z.int().check(z.minimum(0)),
+    currency: z.string().check(z.length(3)),
+    lines: z.array(z.unknown()),
+  }),
+  z.transform(({ totalCents: cents, currency, lines }) => ({
     totalBand: totalBand(cents),
     currency,
     lineCount: lines.length,
-  }));
+  })),
+);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CURRENCY_CODES } from './currencies.ts';
 import { AttachmentTooLargeError, OrderConflictError, ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
+import './zod-locale.ts';
 
 /** Largest attachment the synchronous pattern accepts, decoded: 1 MiB keeps the order in one DynamoDB transaction. */
 export const MAX_ATTACHMENT_BYTES = 1_048_576;
@@ -33,28 +34,28 @@ const MEDIA_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9]
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const orderLineSchema = z.strictObject({
-  sku: z.string().regex(SKU_PATTERN),
-  quantity: z.int().min(1).max(MAX_QUANTITY),
-  unitPriceCents: z.int().min(0).max(MAX_UNIT_PRICE_CENTS),
+  sku: z.string().check(z.regex(SKU_PATTERN)),
+  quantity: z.int().check(z.minimum(1), z.maximum(MAX_QUANTITY)),
+  unitPriceCents: z.int().check(z.minimum(0), z.maximum(MAX_UNIT_PRICE_CENTS)),
 });
 
 const attachmentSchema = z.strictObject({
-  filename: z.string().regex(FILENAME_PATTERN),
-  contentType: z.string().regex(MEDIA_TYPE_PATTERN),
-  base64: z.string().regex(BASE64_PATTERN),
+  filename: z.string().check(z.regex(FILENAME_PATTERN)),
+  contentType: z.string().check(z.regex(MEDIA_TYPE_PATTERN)),
+  base64: z.string().check(z.regex(BASE64_PATTERN)),
 });
 
 /** A purchase order as the web shop sends it. The one schema behind the code and the API's request validation. */
 export const purchaseOrderSchema = z.strictObject({
   /** The client's idempotency key: the same id always means the same order. */
-  orderId: z.string().regex(ID_PATTERN),
-  customerId: z.string().regex(ID_PATTERN),
+  orderId: z.string().check(z.regex(ID_PATTERN)),
+  customerId: z.string().check(z.regex(ID_PATTERN)),
   currency: z.enum(CURRENCY_CODES, {
     error: 'Expected an active ISO 4217 currency code, such as EUR or USD.',
   }),
-  lines: z.array(orderLineSchema).min(1).max(MAX_LINES),
+  lines: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(MAX_LINES)),
   placedAt: z.iso.datetime({ offset: true }),
-  attachment: attachmentSchema.optional(),
+  attachment: z.optional(attachmentSchema),
 });
 
 /** A valid purchase order. */

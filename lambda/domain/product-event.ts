@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.ts';
 import { ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 
@@ -10,23 +11,27 @@ const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 const common = {
   /** The client's id for the event: a redelivered event with the same id never counts twice. */
-  eventId: z.string().regex(ID_PATTERN),
-  sku: z.string().regex(SKU_PATTERN),
+  eventId: z.string().check(z.regex(ID_PATTERN)),
+  sku: z.string().check(z.regex(SKU_PATTERN)),
   occurredAt: z.iso.datetime({ offset: true }),
 };
 
 /** Something that happened to a product in the web shop, for analytics. One schema for the API and the consumer. */
 export const productEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...common, type: z.literal('view') }),
-  z.strictObject({ ...common, type: z.literal('review'), rating: z.int().min(1).max(5) }),
-  z.strictObject({ ...common, type: z.literal('purchase'), quantity: z.int().min(1).max(10_000) }),
+  z.strictObject({ ...common, type: z.literal('review'), rating: z.int().check(z.minimum(1), z.maximum(5)) }),
+  z.strictObject({
+    ...common,
+    type: z.literal('purchase'),
+    quantity: z.int().check(z.minimum(1), z.maximum(10_000)),
+  }),
 ]);
 
 export type ProductEvent = z.infer<typeof productEventSchema>;
 
 /** A batch of events as the API takes it. */
 export const productEventBatchSchema = z.strictObject({
-  events: z.array(productEventSchema).min(1).max(MAX_EVENTS_PER_REQUEST),
+  events: z.array(productEventSchema).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_REQUEST)),
 });
 
 // Marked pure, as in order.ts: the functions' bundles drop it.
@@ -42,7 +47,9 @@ export const productEventBatchJsonSchema = /* @__PURE__ */ z.toJSONSchema(produc
  */
 export const productEventEnvelopeJsonSchema = /* @__PURE__ */ z.toJSONSchema(
   /* @__PURE__ */ z.strictObject({
-    events: /* @__PURE__ */ z.array(/* @__PURE__ */ z.looseObject({})).min(1).max(MAX_EVENTS_PER_REQUEST),
+    events: /* @__PURE__ */ z
+      .array(/* @__PURE__ */ z.looseObject({}))
+      .check(/* @__PURE__ */ z.minLength(1), /* @__PURE__ */ z.maxLength(MAX_EVENTS_PER_REQUEST)),
   }),
   { target: 'draft-4' },
 );

@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 import { type PurchaseOrder, purchaseOrderSchema } from './order.ts';
+import './zod-locale.ts';
 
 /**
  * Largest attachment the queue pattern accepts, decoded: 4 MiB is about 5.6 MB as base64, which keeps the whole
@@ -104,7 +105,10 @@ const orderIdSchema = purchaseOrderSchema.shape.orderId;
 /** A message carrying a claim check. Tolerant readers: unknown fields are ignored; the order is validated alone. */
 const claimCheckMessageSchema = z.looseObject({
   orderId: orderIdSchema,
-  claimCheck: z.looseObject({ bucket: z.string().min(1), key: z.string().min(1) }),
+  claimCheck: z.looseObject({
+    bucket: z.string().check(z.minLength(1)),
+    key: z.string().check(z.minLength(1)),
+  }),
 });
 
 /** A message carrying the order. */

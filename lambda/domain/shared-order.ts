@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PreconditionRequiredError, ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
 import { lineTotalCents, purchaseOrderSchema, totalCents } from './order.ts';
+import './zod-locale.ts';
 
 /**
  * Pattern 5, shared database: one DynamoDB item per order, written by two applications. Each owns some of its
@@ -38,14 +39,18 @@ const OWNERS: ReadonlyMap<string, SharingApp> = new Map([
 ]);
 
 /** The fields the orders application sets with `PUT /shared/orders/{orderId}`. */
-export const sharedOrderSchema = purchaseOrderSchema.pick({ customerId: true, currency: true, lines: true });
+export const sharedOrderSchema = z.pick(purchaseOrderSchema, {
+  customerId: true,
+  currency: true,
+  lines: true,
+});
 export type SharedOrderInput = z.infer<typeof sharedOrderSchema>;
 
 /** The invoice the accounting application sets with `PATCH /shared/orders/{orderId}/invoice`. */
 export const invoiceSchema = z.strictObject({
-  invoiceNumber: z.string().regex(/^[A-Za-z0-9-]{1,32}$/),
+  invoiceNumber: z.string().check(z.regex(/^[A-Za-z0-9-]{1,32}$/)),
   status: z.enum(['ISSUED', 'PAID', 'VOID']),
-  amountCents: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  amountCents: z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
   dueOn: z.iso.date(),
 });
 export type InvoiceInput = z.infer<typeof invoiceSchema>;

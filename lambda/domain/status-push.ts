@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
 import { fieldErrors, parseJsonBody } from './json-input.ts';
+import './zod-locale.ts';
 
 /** The patterns whose status changes are pushed, and the key attribute of the item that holds each status. */
 export const STATUS_SOURCES = {
@@ -90,7 +91,9 @@ export function checkTicketRequest(body: string | null): void {
 
 const subscribeSchema = z.strictObject({
   action: z.literal('subscribe'),
-  orderId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'An id is 1-64 characters of A-Z, a-z, 0-9, _ and -.'),
+  orderId: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'An id is 1-64 characters of A-Z, a-z, 0-9, _ and -.')),
 });
 
 /** Parses `{"action":"subscribe","orderId":"..."}`; throws `ValidationError`. */
