@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbFileStore } from '../shared/dynamodb-file-store.ts';
 import { S3FileBucket } from '../shared/s3-file-bucket.ts';
+import { s3ClientFromEnvironment } from '../shared/s3-rest-client.ts';
 
 /**
  * The file drop's table and bucket, from the function's environment. Called once at init: a function without
@@ -11,10 +11,8 @@ import { S3FileBucket } from '../shared/s3-file-bucket.ts';
 export function fileDropResources(): { files: DynamoDbFileStore; bucket: S3FileBucket } {
   const filesTableName = requireEnv('FILES_TABLE_NAME');
   const bucketName = requireEnv('FILES_BUCKET_NAME');
-  // Presigned URLs leave the body's checksum out: by default the SDK would sign the CRC32 of an empty body.
-  const presigner = new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
   return {
     files: new DynamoDbFileStore(filesTableName, new DynamoDBClient({})),
-    bucket: new S3FileBucket(bucketName, new S3Client({}), presigner),
+    bucket: new S3FileBucket(bucketName, s3ClientFromEnvironment()),
   };
 }

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type DownloadHeaders, downloadHeaders } from '../domain/download.ts';
 import { OrderNotFoundError } from '../domain/errors.ts';
@@ -11,6 +10,7 @@ import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.
 import { ok } from '../shared/http.ts';
 import { answeringProblems } from '../shared/problem.ts';
 import { S3DocumentStore } from '../shared/s3-document-store.ts';
+import { s3ClientFromEnvironment } from '../shared/s3-rest-client.ts';
 
 export interface GetStatusDependencies {
   readonly statuses: OrderStatusStore;
@@ -67,6 +67,6 @@ export const makeHandler = ({ statuses, receipts, now }: GetStatusDependencies) 
 
 export const handler = makeHandler({
   statuses: new DynamoDbOrderStatusStore(requireEnv('ORDER_STATUS_TABLE_NAME'), new DynamoDBClient({})),
-  receipts: new S3DocumentStore(requireEnv('RECEIPTS_BUCKET_NAME'), new S3Client({})),
+  receipts: new S3DocumentStore(requireEnv('RECEIPTS_BUCKET_NAME'), s3ClientFromEnvironment()),
   now: () => new Date(),
 });

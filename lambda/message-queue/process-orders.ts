@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { downloadHeaders } from '../domain/download.ts';
@@ -23,6 +22,7 @@ import { DynamoDbOrderStatusStore } from '../shared/dynamodb-order-status-store.
 import { logger } from '../shared/logger.ts';
 import { recordFailure } from '../shared/record-failures.ts';
 import { S3DocumentStore } from '../shared/s3-document-store.ts';
+import { s3ClientFromEnvironment } from '../shared/s3-rest-client.ts';
 
 export interface ProcessOrdersDependencies {
   readonly statuses: OrderStatusStore;
@@ -127,7 +127,7 @@ function sha256(data: Uint8Array): string {
 
 const sqs = new SQSClient({});
 const queueUrl = requireEnv('ORDER_QUEUE_URL');
-const s3 = new S3Client({});
+const s3 = s3ClientFromEnvironment();
 
 export const handler = makeHandler({
   statuses: new DynamoDbOrderStatusStore(requireEnv('ORDER_STATUS_TABLE_NAME'), new DynamoDBClient({})),

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { OrderConflictError } from '../domain/errors.ts';
@@ -19,6 +18,7 @@ import { accepted, jsonBodyText, resourceUrl } from '../shared/http.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
 import { S3DocumentStore } from '../shared/s3-document-store.ts';
+import { s3ClientFromEnvironment } from '../shared/s3-rest-client.ts';
 
 export interface SubmitOrderDependencies {
   readonly statuses: OrderStatusStore;
@@ -95,6 +95,6 @@ export const handler = makeHandler({
   send: async (body) => {
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   },
-  claims: new S3DocumentStore(requireEnv('CLAIM_CHECK_BUCKET_NAME'), new S3Client({})),
+  claims: new S3DocumentStore(requireEnv('CLAIM_CHECK_BUCKET_NAME'), s3ClientFromEnvironment()),
   now: () => new Date(),
 });

@@ -1,6 +1,6 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { DownloadHeaders } from '../domain/download.ts';
+import { getObjectText, putObject } from './s3-objects.ts';
+import type { S3RestClient } from './s3-rest-client.ts';
 
 /** Download links last a quarter of an hour: long enough to fetch, short enough not to be shared around. */
 export const DOWNLOAD_URL_SECONDS = 900;
@@ -9,7 +9,7 @@ export const DOWNLOAD_URL_SECONDS = 900;
 export class S3DocumentStore {
   constructor(
     readonly bucket: string,
-    private readonly s3: S3Client,
+    private readonly s3: S3RestClient,
   ) {}
 
   /**
@@ -22,23 +22,19 @@ export class S3DocumentStore {
     contentType: string,
     download?: DownloadHeaders,
   ): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType: download?.contentType ?? contentType,
-        ...(download ? { ContentDisposition: download.contentDisposition } : {}),
-      }),
-    );
+    await putObject(this.s3, {
+      bucket: this.bucket,
+      key,
+      body,
+      headers: {
+        'Content-Type': download?.contentType ?? contentType,
+        ...(download ? { 'Content-Disposition': download.contentDisposition } : {}),
+      },
+    });
   }
 
-  async getText(key: string): Promise<string> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    if (!Body) {
-      throw new Error(`s3://${this.bucket}/${key} has no body`);
-    }
-    return Body.transformToString('utf8');
+  getText(key: string): Promise<string> {
+    return getObjectText(this.s3, this.bucket, key);
   }
 
   /**
@@ -52,15 +48,17 @@ export class S3DocumentStore {
     now: Date,
     headers: DownloadHeaders,
   ): Promise<{ url: string; expiresAt: string }> {
-    const url = await getSignedUrl(
-      this.s3,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ResponseContentType: headers.contentType,
-        ResponseContentDisposition: headers.contentDisposition,
-      }),
-      { expiresIn: DOWNLOAD_URL_SECONDS },
+    const url = await this.s3.presign(
+      {
+        method: 'GET',
+        bucket: this.bucket,
+        key,
+        query: {
+          'response-content-type': headers.contentType,
+          'response-content-disposition': headers.contentDisposition,
+        },
+      },
+      DOWNLOAD_URL_SECONDS,
     );
     return { url, expiresAt: new Date(now.getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString() };
   }

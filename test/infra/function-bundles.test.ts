@@ -84,15 +84,42 @@ describe('function bundles (the assembly the test run synthesized)', () => {
   });
 
   it('gives a function only the SDK clients its own code imports', () => {
+    const clients = [
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-sqs',
+      '@aws-sdk/client-sns',
+      '@aws-sdk/client-kinesis',
+      '@aws-sdk/client-apigatewaymanagementapi',
+    ];
     for (const bundle of bundles) {
       // The project's own files in the bundle, by their path from the project root.
-      const ownFiles = bundle.sources
+      const ownCode = bundle.sources
         .filter((source) => !source.includes('node_modules/') && source.includes('lambda/'))
-        .map((source) => source.slice(source.indexOf('lambda/')));
-      const importsS3 = ownFiles.some((file) =>
-        readFileSync(path.join(PROJECT_ROOT, file), 'utf8').includes("from '@aws-sdk/client-s3'"),
-      );
-      expect(holds(bundle, '@aws-sdk/client-s3'), bundle.entry).toBe(importsS3);
+        .map((source) =>
+          readFileSync(path.join(PROJECT_ROOT, source.slice(source.indexOf('lambda/'))), 'utf8'),
+        );
+      for (const client of clients) {
+        const imported = ownCode.some((code) => code.includes(`from '${client}'`));
+        expect(holds(bundle, client), `${bundle.entry}: ${client}`).toBe(imported);
+      }
+    }
+  });
+
+  it('reaches S3 through the small REST client: no function carries the full S3 client or its presigner', () => {
+    const usesS3 = bundles.filter((bundle) =>
+      bundle.sources.some((source) => source.endsWith('lambda/shared/s3-rest-client.ts')),
+    );
+    expect(usesS3.map((bundle) => bundle.entry).sort()).toEqual([
+      'lambda/file-drop/create-upload.ts',
+      'lambda/file-drop/get-file.ts',
+      'lambda/file-drop/process-upload.ts',
+      'lambda/message-queue/get-status.ts',
+      'lambda/message-queue/process-orders.ts',
+      'lambda/message-queue/submit-order.ts',
+    ]);
+    for (const bundle of bundles) {
+      expect(holds(bundle, '@aws-sdk/client-s3'), bundle.entry).toBe(false);
+      expect(holds(bundle, '@aws-sdk/s3-request-presigner'), bundle.entry).toBe(false);
     }
   });
 });

@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FileOutcome, FileRecord, FileStore } from '../../../lambda/domain/file-drop.ts';
 import { restApiEvent, s3Event } from '../../helpers/events.ts';
 
+// Lambda sets AWS_REGION in every function's environment; the S3 client reads it at init.
+vi.stubEnv('AWS_REGION', 'eu-west-1');
 vi.stubEnv('FILES_TABLE_NAME', 'files');
 vi.stubEnv('FILES_BUCKET_NAME', 'file-drop');
 let createUpload: typeof import('../../../lambda/file-drop/create-upload.ts').makeHandler;

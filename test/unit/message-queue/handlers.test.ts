@@ -5,6 +5,8 @@ import type { OrderStatus, OrderStatusStore } from '../../../lambda/domain/queue
 import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent, sqsRecord } from '../../helpers/events.ts';
 
+// Lambda sets AWS_REGION in every function's environment; the S3 client reads it at init.
+vi.stubEnv('AWS_REGION', 'eu-west-1');
 vi.stubEnv('ORDER_STATUS_TABLE_NAME', 'statuses');
 vi.stubEnv('ORDER_QUEUE_URL', 'http://127.0.0.1:1/000000000000/orders');
 vi.stubEnv('CLAIM_CHECK_BUCKET_NAME', 'claims');

@@ -28,7 +28,10 @@ export interface ChildEmulatorOptions {
   readonly endpoint: string;
   /** Resolves true once the emulator answers requests. */
   readonly isReady: () => Promise<boolean>;
-  /** How long to wait for readiness. @default 60 s */
+  /**
+   * How long to wait for readiness before giving up: a net under an emulator that hangs, far above a start on a
+   * saturated machine (a JVM's start can take a minute when both cores are busy). @default 180 s
+   */
   readonly startTimeoutMs?: number;
   /** Each line the emulator prints. */
   readonly onOutput?: (line: string) => void;
@@ -40,6 +43,7 @@ export interface ChildEmulatorOptions {
 
 const OUTPUT_LINES_KEPT = 30;
 const STOP_GRACE_MS = 5_000;
+const START_TIMEOUT_MS = 180_000;
 /**
  * Between two readiness checks. A refused connection costs well under a millisecond, and the check also runs
  * as soon as the emulator prints a line, so readiness is seen within a few ms of the port answering.
@@ -162,7 +166,7 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
     await exited;
   };
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? START_TIMEOUT_MS);
   while (Date.now() < deadline) {
     if (exitStatus !== undefined) {
       await exited;
@@ -186,6 +190,6 @@ export async function startChildEmulator(options: ChildEmulatorOptions): Promise
   }
   await stop();
   throw new EmulatorError(
-    `${options.name} was not ready after ${options.startTimeoutMs ?? 60_000} ms. Its last output:\n  ${recentOutput.join('\n  ')}`,
+    `${options.name} was not ready after ${options.startTimeoutMs ?? START_TIMEOUT_MS} ms. Its last output:\n  ${recentOutput.join('\n  ')}`,
   );
 }
