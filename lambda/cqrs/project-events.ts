@@ -34,30 +34,32 @@ export function eventOf(record: DynamoDBRecord): OrderEvent | undefined {
 export const makeHandler = (dependencies: ProjectionDependencies) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
-    const processRecord = inKeyOrder(
-      (record: DynamoDBRecord) => record.dynamodb?.Keys?.orderId?.S ?? '',
-      logStreamFailures(async (record) => {
-        const orderEvent = eventOf(record);
-        if (!orderEvent) {
-          logger.warn('Log change that is not an append ignored', {
-            eventName: record.eventName,
-            keys: record.dynamodb?.Keys,
-          });
-          return;
-        }
-        const outcome = await projectEvent(dependencies, orderEvent);
-        logger.debug('Event projected', {
-          orderId: orderEvent.orderId,
-          version: orderEvent.version,
-          outcome,
-        });
-        if (outcome === 'folded') {
-          logger.info('Gap before event filled from the log', {
+    const processRecord = logStreamFailures(
+      inKeyOrder(
+        (record: DynamoDBRecord) => record.dynamodb?.Keys?.orderId?.S ?? '',
+        async (record) => {
+          const orderEvent = eventOf(record);
+          if (!orderEvent) {
+            logger.warn('Log change that is not an append ignored', {
+              eventName: record.eventName,
+              keys: record.dynamodb?.Keys,
+            });
+            return;
+          }
+          const outcome = await projectEvent(dependencies, orderEvent);
+          logger.debug('Event projected', {
             orderId: orderEvent.orderId,
             version: orderEvent.version,
+            outcome,
           });
-        }
-      }),
+          if (outcome === 'folded') {
+            logger.info('Gap before event filled from the log', {
+              orderId: orderEvent.orderId,
+              version: orderEvent.version,
+            });
+          }
+        },
+      ),
     );
     return processPartialResponse(event, processRecord, processor, { context });
   };

@@ -25,19 +25,23 @@ export const makeHandler = (stats: ProductStatsStore) => {
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
   return async (event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> => {
     const appliedTogether = await applyBySku(event.Records, stats);
-    // Each SKU's events are applied in stream order; different SKUs side by side.
-    const processRecord = inKeyOrder(
+    // What is left is applied record by record, each SKU's events in stream order and different SKUs side by side.
+    // Once one of a SKU's events fails, its later events in the batch fail with it, to be retried after it.
+    const applyInOrder = inKeyOrder(
       (record: KinesisStreamRecord) => record.kinesis.partitionKey,
-      logStreamFailures(async (record) => {
-        if (appliedTogether.has(record.kinesis.sequenceNumber)) {
-          return;
-        }
+      async (record: KinesisStreamRecord) => {
         const productEvent = parseStreamedEvent(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
         if ((await stats.apply(productEvent, record.kinesis.sequenceNumber)) === 'duplicate') {
           logger.debug('Duplicate event ignored', { eventId: productEvent.eventId });
         }
-      }),
+      },
     );
+    const processRecord = logStreamFailures(async (record: KinesisStreamRecord) => {
+      // Applied with its SKU's other events: done, whatever happens to the records around it.
+      if (!appliedTogether.has(record.kinesis.sequenceNumber)) {
+        await applyInOrder(record);
+      }
+    });
     return processPartialResponse(event, processRecord, processor, { context });
   };
 };

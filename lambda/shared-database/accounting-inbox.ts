@@ -31,9 +31,8 @@ export const makeHandler = (
 ) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
-    const processRecord = inKeyOrder(
-      orderIdOf,
-      logStreamFailures(async (record: DynamoDBRecord) => {
+    const processRecord = logStreamFailures(
+      inKeyOrder(orderIdOf, async (record: DynamoDBRecord) => {
         const { change, newImage } = readChange(record);
         const reason = inboxReason(change, newImage);
         if (reason === undefined || newImage === undefined) {

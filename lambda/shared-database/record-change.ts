@@ -18,9 +18,8 @@ import { orderIdOf, readChange } from './change-feed.ts';
 export const makeHandler = (history: Pick<OrderEntriesTable<OrderChange>, 'add'>) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
-    const processRecord = inKeyOrder(
-      orderIdOf,
-      logStreamFailures(async (record: DynamoDBRecord) => {
+    const processRecord = logStreamFailures(
+      inKeyOrder(orderIdOf, async (record: DynamoDBRecord) => {
         const { change } = readChange(record);
         if ((await history.add(change)) === 'duplicate') {
           logger.debug('Change already recorded', { orderId: change.orderId, version: change.version });

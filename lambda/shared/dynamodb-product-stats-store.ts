@@ -27,6 +27,9 @@ const DEDUPE_DAYS = 7;
  */
 export const MAX_EVENTS_TOGETHER = 99;
 
+/** Kinesis sequence numbers match `0|([1-9]\d{0,128})`: at most 129 digits. */
+const SEQUENCE_ORDER_DIGITS = 129;
+
 /**
  * Stats per SKU in one table, applied-event ids in another. One TransactWriteItems puts the event ids (each only if
  * absent) and adds the events' counts, so a redelivered record either finds its id and changes nothing, or is
@@ -52,11 +55,13 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
         error instanceof TransactionCanceledException &&
         error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
       ) {
+        // Applied before, perhaps by an invocation that stopped before advancing the marks: advance them now.
+        await this.advanceMarks(event, sequenceNumber);
         return 'duplicate';
       }
       throw error;
     }
-    await this.advanceLastEventAt(event);
+    await this.advanceMarks(event, sequenceNumber);
     return 'applied';
   }
 
@@ -78,7 +83,11 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     const latest = events.reduce((a, b) =>
       Date.parse(a.event.occurredAt) >= Date.parse(b.event.occurredAt) ? a : b,
     );
+    const highest = events.reduce((a, b) =>
+      sequenceOrder(a.sequenceNumber) >= sequenceOrder(b.sequenceNumber) ? a : b,
+    );
     await this.advanceLastEventAt(latest.event);
+    await this.advanceLastSequenceNumber(last.event.sku, highest.sequenceNumber);
     return 'applied';
   }
 
@@ -101,7 +110,7 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
               TableName: this.tables.stats,
               Key: { sku },
               UpdateExpression:
-                'ADD #views :views, reviews :reviews, ratingSum :ratingSum, purchases :purchases, units :units SET lastSequenceNumber = :sequence',
+                'ADD #views :views, reviews :reviews, ratingSum :ratingSum, purchases :purchases, units :units',
               ExpressionAttributeNames: { '#views': 'views' },
               ExpressionAttributeValues: {
                 ':views': increment.views,
@@ -109,7 +118,6 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
                 ':ratingSum': increment.ratingSum,
                 ':purchases': increment.purchases,
                 ':units': increment.units,
-                ':sequence': events.at(-1)?.sequenceNumber,
               },
             },
           },
@@ -125,22 +133,51 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     return Item as ProductStats | undefined;
   }
 
+  private async advanceMarks(event: ProductEvent, sequenceNumber: string): Promise<void> {
+    await this.advanceLastEventAt(event);
+    await this.advanceLastSequenceNumber(event.sku, sequenceNumber);
+  }
+
   /** Keeps the latest occurrence time: events may occur in one order and arrive in another. */
-  private async advanceLastEventAt(event: ProductEvent): Promise<void> {
+  private advanceLastEventAt(event: ProductEvent): Promise<void> {
+    return this.updateIfLater({
+      TableName: this.tables.stats,
+      Key: { sku: event.sku },
+      UpdateExpression: 'SET lastEventAt = :at',
+      ConditionExpression: 'attribute_not_exists(lastEventAt) OR lastEventAt < :at',
+      ExpressionAttributeValues: { ':at': new Date(event.occurredAt).toISOString() },
+    });
+  }
+
+  /**
+   * Keeps the highest sequence number applied, so that a retried earlier record never moves it back. Sequence
+   * numbers are decimal strings of up to 129 digits, so they are compared through a zero-padded copy
+   * (`lastSequenceOrder`), which sorts as the numbers do.
+   * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsResultEntry.html
+   */
+  private advanceLastSequenceNumber(sku: string, sequenceNumber: string): Promise<void> {
+    return this.updateIfLater({
+      TableName: this.tables.stats,
+      Key: { sku },
+      UpdateExpression: 'SET lastSequenceNumber = :sequence, lastSequenceOrder = :order',
+      ConditionExpression: 'attribute_not_exists(lastSequenceOrder) OR lastSequenceOrder < :order',
+      ExpressionAttributeValues: { ':sequence': sequenceNumber, ':order': sequenceOrder(sequenceNumber) },
+    });
+  }
+
+  /** A conditional update whose failed condition means "already later": nothing to do. */
+  private async updateIfLater(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<void> {
     try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tables.stats,
-          Key: { sku: event.sku },
-          UpdateExpression: 'SET lastEventAt = :at',
-          ConditionExpression: 'attribute_not_exists(lastEventAt) OR lastEventAt < :at',
-          ExpressionAttributeValues: { ':at': new Date(event.occurredAt).toISOString() },
-        }),
-      );
+      await this.documents.send(new UpdateCommand(input));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) {
         throw error;
       }
     }
   }
+}
+
+/** A sequence number padded to a fixed width, so that string order is numeric order. */
+export function sequenceOrder(sequenceNumber: string): string {
+  return sequenceNumber.padStart(SEQUENCE_ORDER_DIGITS, '0');
 }

@@ -84,7 +84,7 @@ export const makeHandler = ({ sources, subscriptions, send }: PushStatusDependen
   };
 
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-    processPartialResponse(event, inKeyOrder(keyOf, logStreamFailures(push)), processor, { context });
+    processPartialResponse(event, logStreamFailures(inKeyOrder(keyOf, push)), processor, { context });
 };
 
 const connectionsApi = new ApiGatewayManagementApiClient({ endpoint: requireEnv('CONNECTIONS_ENDPOINT') });

@@ -226,6 +226,35 @@ describe('the stream consumer', () => {
     expect(stats.stats.get('book')).toMatchObject({ views: 2, reviews: 1, lastSequenceNumber: '7' });
   });
 
+  it('keeps a SKU’s order when one of its events fails: its later events fail with it and apply after its retry', async () => {
+    // Record by record (no joint writes), and the store refuses e3 once, as a throttled table would.
+    const stats = new FakeStats({ together: false });
+    const apply = stats.apply.bind(stats);
+    let refusals = 1;
+    stats.apply = async (event, sequenceNumber) => {
+      if (event.eventId === 'e3' && refusals-- > 0) {
+        throw new Error('ProvisionedThroughputExceededException');
+      }
+      return apply(event, sequenceNumber);
+    };
+    const later = { ...events[0], eventId: 'e4' };
+    const records = [
+      kinesisRecord(JSON.stringify(events[0]), '1', 'book'),
+      kinesisRecord(JSON.stringify(events[1]), '2', 'mug'),
+      kinesisRecord(JSON.stringify(events[2]), '3', 'book'),
+      kinesisRecord(JSON.stringify(later), '4', 'book'),
+    ];
+    const first = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }, { itemIdentifier: '4' }] });
+    expect([...stats.applied].sort()).toEqual(['e1', 'e2']);
+
+    // Lambda retries from the lowest sequence number reported: e3, then e4, in their order.
+    const retry = await aggregate(stats)({ Records: records.slice(2) } as KinesisStreamEvent, {} as Context);
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(stats.applied.slice(2)).toEqual(['e3', 'e4']);
+    expect(stats.stats.get('book')).toMatchObject({ views: 2, reviews: 1, lastSequenceNumber: '4' });
+  });
+
   it('splits a SKU’s events into runs of at most 99, and where an event id comes again', async () => {
     const { runsBySku } = await import('../../../lambda/message-stream/apply-by-sku.ts');
     const books = Array.from({ length: 120 }, (_, i) =>

@@ -285,6 +285,52 @@ describe('status pusher', () => {
     expect(sends).toBe(1);
   });
 
+  it('never pushes an order’s newer status before an older one that failed: the newer one waits for its retry', async () => {
+    const subscriptions = new FakeSubscriptions();
+    await subscriptions.open('a');
+    await subscriptions.subscribe('a', 'o-1', 50);
+    await subscriptions.subscribe('a', 'o-2', 50);
+    const sent: string[] = [];
+    let refusals = 1;
+    const handler = pushStatus({
+      sources: { 'queue-statuses': 'queue' },
+      subscriptions,
+      send: async (_, message) => {
+        if (message.status === 'PROCESSING' && message.orderId === 'o-1' && refusals-- > 0) {
+          throw new Error('LimitExceededException');
+        }
+        sent.push(`${message.orderId} ${message.status}`);
+        return 'sent';
+      },
+    });
+    const event = dynamoDbStreamEvent([
+      {
+        keys: { orderId: 'o-1' },
+        oldImage: { orderId: 'o-1', status: 'QUEUED' },
+        newImage: { orderId: 'o-1', status: 'PROCESSING' },
+      },
+      {
+        keys: { orderId: 'o-2' },
+        oldImage: { orderId: 'o-2', status: 'QUEUED' },
+        newImage: { orderId: 'o-2', status: 'DONE' },
+      },
+      {
+        keys: { orderId: 'o-1' },
+        oldImage: { orderId: 'o-1', status: 'PROCESSING' },
+        newImage: { orderId: 'o-1', status: 'DONE' },
+      },
+    ]) as DynamoDBStreamEvent;
+    for (const record of event.Records) record.eventSourceARN = streamArn('queue-statuses');
+    const [first, , third] = event.Records.map((record) => String(record.dynamodb?.SequenceNumber));
+
+    const result = await handler(event, {} as Context);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: first }, { itemIdentifier: third }] });
+    expect(sent).toEqual(['o-2 DONE']);
+    // Lambda retries from the lowest sequence number reported, o-2's change again among the rest.
+    expect(await handler(event, {} as Context)).toEqual({ batchItemFailures: [] });
+    expect(sent.filter((line) => line.startsWith('o-1'))).toEqual(['o-1 PROCESSING', 'o-1 DONE']);
+  });
+
   it('pushes nothing for an item that is not a status item, and says so with its sequence number', async () => {
     const warn = vi.spyOn(logger, 'warn');
     const subscriptions = new FakeSubscriptions();
