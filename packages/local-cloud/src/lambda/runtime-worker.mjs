@@ -6,6 +6,7 @@
 // Messages are typed in local/lambda/worker-protocol.ts. Everything it needs comes from its own process.env,
 // as in Lambda: LAMBDA_TASK_ROOT, _HANDLER, AWS_LAMBDA_FUNCTION_NAME, ...
 import { format } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { loadHandler, useTaskRootModuleFormat } from './handler-loader.mjs';
 import {
@@ -44,21 +45,30 @@ const logError = (label, error) =>
 // ---- Talking to the host ------------------------------------------------------------------------------
 
 // Lambda's Max Memory Used is the peak of the whole sandbox. A thread has no process of its own, so the nearest
-// measure is what its isolate holds: the V8 heap plus external memory (Buffers, streams' chunks). In a worker
-// thread, process.memoryUsage() reports both for this thread only. Sampled every 10 ms, so a peak between two
-// answers (a large file streamed through) is seen too.
+// measure is what its isolate holds: the V8 heap plus external memory (Buffers, streams' chunks), from V8's own
+// statistics for this isolate (process.memoryUsage() would also read the process's RSS from /proc, a system call
+// each time). Sampled every 10 ms while the environment works (its init, then each invocation), so a peak between
+// two answers (a large file streamed through) is seen too; an idle environment, frozen in Lambda, samples nothing.
 const memoryInUse = () => {
-  const { heapUsed, external } = process.memoryUsage();
+  const { used_heap_size: heapUsed, external_memory: external } = getHeapStatistics();
   return heapUsed + external;
 };
 let peakMemoryBytes = memoryInUse();
-setInterval(() => {
-  peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
-}, 10).unref();
+let sampler;
+const startSampling = () => {
+  sampler ??= setInterval(() => {
+    peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
+  }, 10).unref();
+};
+const stopSampling = () => {
+  clearInterval(sampler);
+  sampler = undefined;
+};
 const peakMemory = () => {
   peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
   return peakMemoryBytes;
 };
+startSampling();
 
 /** Answers the current invocation; the flush markers tell the host that the invocation's output is all out. */
 function answer(message) {
@@ -66,6 +76,7 @@ function answer(message) {
   process.stdout.write(`${FLUSH_MARKER}${message.requestId}\n`);
   process.stderr.write(`${FLUSH_MARKER}${message.requestId}\n`);
   parentPort.postMessage({ ...message, peakMemoryBytes: peakMemory() });
+  stopSampling();
   // Idle again: the port keeps the thread alive until the next invocation.
   parentPort.ref();
 }
@@ -141,6 +152,7 @@ if (
   );
 }
 parentPort.postMessage({ type: 'ready', peakMemoryBytes: peakMemory() });
+stopSampling();
 
 // ---- Invocations (Runtime.js, CallbackContext.js) -----------------------------------------------------
 
@@ -205,6 +217,7 @@ function callbackContext(requestId) {
 
 function invoke({ requestId, event, deadlineMs, invokedFunctionArn }) {
   currentRequestId = requestId;
+  startSampling();
   parentPort.unref();
   // No X-Ray header reaches the local cloud; the runtime clears the variable then.
   delete process.env._X_AMZN_TRACE_ID;
