@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import './zod-locale.ts';
 import { ValidationError } from './errors.ts';
@@ -156,10 +157,30 @@ export function toPublicStats(stats: ProductStats) {
   };
 }
 
+/**
+ * What an event says, as a SHA-256 of its fields in name order: the same event sent again (in any key order) has
+ * the same fingerprint; another event under the same id has another.
+ */
+export function eventFingerprint(event: ProductEvent): string {
+  const fields = Object.keys(event).sort();
+  return createHash('sha256').update(JSON.stringify(event, fields)).digest('hex');
+}
+
+/** An event whose id was applied before for an event with other content: a reused id, not a redelivery. */
+export interface ConflictingEvent {
+  readonly outcome: 'conflict';
+  /** The fingerprint of the event applied under the id, and the sequence number it came with. */
+  readonly appliedFingerprint: string;
+  readonly appliedSequenceNumber: string | undefined;
+}
+
 /** Where the stream pattern keeps statistics (the port; DynamoDB is one adapter). */
 export interface ProductStatsStore {
-  /** Applies an event once: `duplicate` when an event with its id was applied before. */
-  apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'>;
+  /**
+   * Applies an event once: `duplicate` when the same event (same id, same fingerprint) was applied before, a
+   * conflict when its id was applied for an event with other content.
+   */
+  apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate' | ConflictingEvent>;
   /**
    * Applies events of one SKU, given in stream order with distinct ids, all in one write or none: `not applied`
    * (nothing changed) when one of them was applied before or they could not be written together.

@@ -10,6 +10,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  type ConflictingEvent,
+  eventFingerprint,
   type ProductEvent,
   type ProductStats,
   type ProductStatsStore,
@@ -47,7 +49,10 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     this.documents = documentClient(client);
   }
 
-  async apply(event: ProductEvent, sequenceNumber: string): Promise<'applied' | 'duplicate'> {
+  async apply(
+    event: ProductEvent,
+    sequenceNumber: string,
+  ): Promise<'applied' | 'duplicate' | ConflictingEvent> {
     try {
       await this.writeTogether([{ event, sequenceNumber }]);
     } catch (error) {
@@ -55,6 +60,15 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
         error instanceof TransactionCanceledException &&
         error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
       ) {
+        const applied = await this.appliedEvent(event.eventId);
+        // An id applied before this store kept fingerprints cannot be told apart: it counts as the same event.
+        if (applied?.fingerprint !== undefined && applied.fingerprint !== eventFingerprint(event)) {
+          return {
+            outcome: 'conflict',
+            appliedFingerprint: applied.fingerprint,
+            appliedSequenceNumber: applied.sequenceNumber,
+          };
+        }
         // Applied before, perhaps by an invocation that stopped before advancing the marks: advance them now.
         await this.advanceMarks(event, sequenceNumber);
         return 'duplicate';
@@ -101,7 +115,13 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
           ...events.map(({ event, sequenceNumber }) => ({
             Put: {
               TableName: this.tables.appliedEvents,
-              Item: { eventId: event.eventId, sku: event.sku, sequenceNumber, expiresAt },
+              Item: {
+                eventId: event.eventId,
+                sku: event.sku,
+                sequenceNumber,
+                fingerprint: eventFingerprint(event),
+                expiresAt,
+              },
               ConditionExpression: 'attribute_not_exists(eventId)',
             },
           })),
@@ -124,6 +144,15 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
         ],
       }),
     );
+  }
+
+  private async appliedEvent(
+    eventId: string,
+  ): Promise<{ fingerprint?: string; sequenceNumber?: string } | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tables.appliedEvents, Key: { eventId }, ConsistentRead: true }),
+    );
+    return Item as { fingerprint?: string; sequenceNumber?: string } | undefined;
   }
 
   async find(sku: string): Promise<ProductStats | undefined> {

@@ -38,7 +38,8 @@ export class MessageStreamPattern extends Construct {
       partitionKey: 'eventId',
       timeToLiveAttribute: 'expiresAt',
     });
-    // Batches the consumer gave up on (their shard and sequence range, not the records) wait here to be inspected.
+    // Batches the consumer gave up on (their shard and sequence range, not the records) wait here to be inspected,
+    // with the records it set aside itself (a reused event id), whole and with the reason.
     this.failures = new Queue(this, 'ConsumerFailures', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -64,7 +65,9 @@ export class MessageStreamPattern extends Construct {
       timeout: Duration.seconds(60),
     })
       .bindTable(stats.table, { access: 'readWrite', env: 'STATS_TABLE_NAME' })
-      .bindTable(appliedEvents.table, { access: 'readWrite', env: 'APPLIED_EVENTS_TABLE_NAME' });
+      .bindTable(appliedEvents.table, { access: 'readWrite', env: 'APPLIED_EVENTS_TABLE_NAME' })
+      // Events whose id was applied for other content are set aside there, with the reason.
+      .bindQueue(this.failures, { access: 'send', env: 'FAILURES_QUEUE_URL' });
     aggregate.function.addEventSource(
       new KinesisEventSource(this.stream, streamConsumerSettings(this.failures)),
     );

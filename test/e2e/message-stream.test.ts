@@ -233,6 +233,44 @@ describe('message stream (Kinesis) with per-SKU statistics', () => {
     sqs.destroy();
   });
 
+  it('counts a resent event once, and sets aside an event that reuses an applied id for other content', {
+    timeout: 120_000,
+  }, async () => {
+    const run = uniqueId('r');
+    const sku = `${run}-sku`;
+    const original = event(0, [sku], run);
+    await publish([original]);
+    await statsMatching(expectedStats([original]));
+    // The same event again: a client's retry. Then the same id for another event.
+    const reused = { ...original, type: 'purchase', quantity: 3 };
+    await publish([original, reused]);
+    const sqs = sqsClient();
+    const queueUrl = inject('target').outputs.EventConsumerFailuresQueueUrl;
+    const failure = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        const mine = Messages.find((message) => JSON.parse(String(message.Body)).eventId === original.eventId);
+        if (mine) {
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: String(mine.ReceiptHandle) }),
+          );
+        }
+        return mine;
+      },
+      { timeoutMs: 60_000, what: 'the reused event id on the failure queue' },
+    );
+    const body = JSON.parse(String(failure.Body));
+    expect(body.code).toBe('ConflictingEventId');
+    expect(body.reason).toContain(`Event id ${original.eventId} was applied before for an event with other content`);
+    expect(JSON.parse(Buffer.from(body.rejectedRecord.data, 'base64').toString('utf8'))).toEqual(reused);
+    expect(body.rejectedRecord.partitionKey).toBe(sku);
+    // Counted once, as a view: neither the resend nor the reuse changed the stats.
+    await statsMatching(expectedStats([original]));
+    sqs.destroy();
+  });
+
   it('answers 400 naming the invalid events by index, and sends none of the batch', async () => {
     const run = uniqueId('v');
     const good = event(0, [`${run}-sku`], run);

@@ -7,13 +7,15 @@ import type {
   ProductStatsStore,
   SequencedEvent,
 } from '../../../lambda/domain/product-event.ts';
-import { statsIncrement } from '../../../lambda/domain/product-event.ts';
+import { eventFingerprint, statsIncrement } from '../../../lambda/domain/product-event.ts';
 import { logger } from '../../../lambda/shared/logger.ts';
+import type { RejectedRecords, Rejection } from '../../../lambda/shared/sqs-rejected-records.ts';
 import { restApiEvent } from '../../helpers/events.ts';
 
 vi.stubEnv('EVENT_STREAM_NAME', 'events');
 vi.stubEnv('STATS_TABLE_NAME', 'stats');
 vi.stubEnv('APPLIED_EVENTS_TABLE_NAME', 'applied');
+vi.stubEnv('FAILURES_QUEUE_URL', 'http://127.0.0.1:1/000000000000/failures');
 let publish: typeof import('../../../lambda/message-stream/publish-events.ts').makeHandler;
 let ANSWER_MARGIN_MS: number;
 let aggregate: typeof import('../../../lambda/message-stream/aggregate-events.ts').makeHandler;
@@ -33,6 +35,7 @@ beforeAll(async () => {
 class FakeStats implements ProductStatsStore {
   readonly stats = new Map<string, ProductStats>();
   readonly applied: string[] = [];
+  readonly fingerprints = new Map<string, string>();
   writes = 0;
   constructor(private readonly options: { together: boolean } = { together: true }) {}
   async applyTogether(sequenced: readonly SequencedEvent[]) {
@@ -46,6 +49,14 @@ class FakeStats implements ProductStatsStore {
     return 'applied' as const;
   }
   async apply(event: ProductEvent, sequenceNumber: string) {
+    const applied = this.fingerprints.get(event.eventId);
+    if (applied !== undefined && applied !== eventFingerprint(event)) {
+      return {
+        outcome: 'conflict' as const,
+        appliedFingerprint: applied,
+        appliedSequenceNumber: 's-applied',
+      };
+    }
     if (this.applied.includes(event.eventId)) return 'duplicate' as const;
     this.writes++;
     await new Promise((resolve) => setTimeout(resolve, event.type === 'view' ? 5 : 0));
@@ -54,6 +65,7 @@ class FakeStats implements ProductStatsStore {
   }
   private add(event: ProductEvent, sequenceNumber: string) {
     this.applied.push(event.eventId);
+    this.fingerprints.set(event.eventId, eventFingerprint(event));
     const current = this.stats.get(event.sku) ?? {
       sku: event.sku,
       views: 0,
@@ -102,6 +114,19 @@ function kinesisRecord(data: string, sequenceNumber: string, partitionKey: strin
     eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
   };
 }
+
+/** Rejected records, collected; `nothingRejected` fails a test that rejects one. */
+class FakeRejected implements RejectedRecords {
+  readonly records: Array<{ sequenceNumber: string; rejection: Rejection }> = [];
+  async reject(record: KinesisStreamRecord, rejection: Rejection) {
+    this.records.push({ sequenceNumber: record.kinesis.sequenceNumber, rejection });
+  }
+}
+const nothingRejected: RejectedRecords = {
+  reject: async (record) => {
+    throw new Error(`unexpected rejection of ${record.kinesis.sequenceNumber}`);
+  },
+};
 
 /** A Lambda context with this much time left, as the runtime gives it. */
 const timeLeft = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
@@ -197,7 +222,10 @@ describe('the stream consumer', () => {
       kinesisRecord('not json', '3', 'book'),
       kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
     ];
-    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    const response = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
     expect(stats.writes).toBe(2);
     expect(stats.stats.get('book')).toMatchObject({
@@ -219,7 +247,10 @@ describe('the stream consumer', () => {
       kinesisRecord(JSON.stringify(later), '7', 'book'),
       kinesisRecord(JSON.stringify(events[0]), '8', 'book'),
     ];
-    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    const response = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(response).toEqual({ batchItemFailures: [] });
     // e3 was applied before, so e1, e3, e4 could not go together; e1 again starts another run, also refused.
     expect(stats.applied).toEqual(['e3', 'e1', 'e4']);
@@ -244,15 +275,76 @@ describe('the stream consumer', () => {
       kinesisRecord(JSON.stringify(events[2]), '3', 'book'),
       kinesisRecord(JSON.stringify(later), '4', 'book'),
     ];
-    const first = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    const first = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }, { itemIdentifier: '4' }] });
     expect([...stats.applied].sort()).toEqual(['e1', 'e2']);
 
     // Lambda retries from the lowest sequence number reported: e3, then e4, in their order.
-    const retry = await aggregate(stats)({ Records: records.slice(2) } as KinesisStreamEvent, {} as Context);
+    const retry = await aggregate(stats, nothingRejected)(
+      { Records: records.slice(2) } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(retry).toEqual({ batchItemFailures: [] });
     expect(stats.applied.slice(2)).toEqual(['e3', 'e4']);
     expect(stats.stats.get('book')).toMatchObject({ views: 2, reviews: 1, lastSequenceNumber: '4' });
+  });
+
+  it('skips a true redelivery, and sets aside an event that reuses an applied id for other content', async () => {
+    const stats = new FakeStats();
+    const rejected = new FakeRejected();
+    const view = events[0] as ProductEvent;
+    await stats.apply(view, '1');
+    // The same event again (its keys in another order), then another event under the same id.
+    const reordered = Object.fromEntries(Object.entries(view).reverse());
+    const reused = { ...view, sku: 'mug' };
+    const records = [
+      kinesisRecord(JSON.stringify(reordered), '2', view.sku),
+      kinesisRecord(JSON.stringify(reused), '3', 'mug'),
+    ];
+    const response = await aggregate(stats, rejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(stats.applied).toEqual([view.eventId]);
+    expect(stats.stats.has('mug')).toBe(false);
+    expect(rejected.records).toEqual([
+      {
+        sequenceNumber: '3',
+        rejection: {
+          code: 'ConflictingEventId',
+          reason: expect.stringContaining(
+            `Event id ${view.eventId} was applied before for an event with other content`,
+          ),
+          details: {
+            eventId: view.eventId,
+            fingerprint: eventFingerprint(reused),
+            appliedFingerprint: eventFingerprint(view),
+            appliedSequenceNumber: 's-applied',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('fails a record whose set-aside could not be sent, so that it is retried, not lost', async () => {
+    const stats = new FakeStats();
+    const view = events[0] as ProductEvent;
+    await stats.apply(view, '1');
+    const records = [
+      kinesisRecord(JSON.stringify({ ...view, sku: 'mug' }), '2', 'mug'),
+      kinesisRecord(JSON.stringify(events[1]), '3', 'mug'),
+      kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
+    ];
+    const response = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
+    // Its SKU's later event waits for it, in order.
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }] });
   });
 
   it('splits a SKU’s events into runs of at most 99, and where an event id comes again', async () => {
@@ -285,7 +377,10 @@ describe('the stream consumer', () => {
       kinesisRecord(JSON.stringify(events[2]), '4', 'book'),
       kinesisRecord(JSON.stringify(events[0]), '5', 'book'),
     ];
-    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    const response = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '3' }] });
     // e1 is slow (a view) yet e3 of the same SKU waits for it; the duplicate of e1 changes nothing.
     expect(stats.applied.filter((id) => id !== 'e2')).toEqual(['e1', 'e3']);
@@ -312,7 +407,10 @@ describe('the stream consumer', () => {
       kinesisRecord(JSON.stringify({ ...events[2], rating: 9 }), '13', 'book'),
       kinesisRecord(JSON.stringify(events[0]), '14', 'book'),
     ];
-    const response = await aggregate(stats)({ Records: records } as KinesisStreamEvent, {} as Context);
+    const response = await aggregate(stats, nothingRejected)(
+      { Records: records } as KinesisStreamEvent,
+      {} as Context,
+    );
     expect(response.batchItemFailures).toEqual(
       ['10', '11', '12', '13'].map((id) => ({ itemIdentifier: id })),
     );

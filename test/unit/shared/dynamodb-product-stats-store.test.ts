@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProductEvent } from '../../../lambda/domain/product-event.ts';
+import { eventFingerprint, type ProductEvent } from '../../../lambda/domain/product-event.ts';
 import {
   DynamoDbProductStatsStore,
   sequenceOrder,
@@ -30,6 +30,11 @@ const alreadyApplied: WireAnswer = {
     CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
   },
 };
+
+const appliedWith = (fingerprint: string): WireAnswer => ({
+  status: 200,
+  body: { Item: { eventId: { S: 'e-1' }, sequenceNumber: { S: '7' }, fingerprint: { S: fingerprint } } },
+});
 
 type Update = {
   UpdateExpression: string;
@@ -72,9 +77,52 @@ describe('DynamoDbProductStatsStore: the last sequence number never moves back',
   });
 
   it('advances the marks of a redelivered event too: its first delivery may have stopped before them', async () => {
-    const { client, calls } = scriptedDynamoDb(alreadyApplied);
+    const { client, calls } = scriptedDynamoDb(alreadyApplied, appliedWith(eventFingerprint(view)));
     expect(await new DynamoDbProductStatsStore(TABLES, client).apply(view, '20')).toBe('duplicate');
-    expect(calls.map((call) => call.operation)).toEqual(['TransactWriteItems', 'UpdateItem', 'UpdateItem']);
+    expect(calls.map((call) => call.operation)).toEqual([
+      'TransactWriteItems',
+      'GetItem',
+      'UpdateItem',
+      'UpdateItem',
+    ]);
+  });
+});
+
+describe('DynamoDbProductStatsStore: a reused event id is told from a redelivery by its fingerprint', () => {
+  it('stores each applied event’s fingerprint with its id', async () => {
+    const { client, calls } = scriptedDynamoDb();
+    await new DynamoDbProductStatsStore(TABLES, client).apply(view, '20');
+    const [put] = calls[0]?.input.TransactItems as Array<{ Put: { Item: Record<string, { S?: string }> } }>;
+    expect(put?.Put.Item.fingerprint?.S).toBe(eventFingerprint(view));
+  });
+
+  it('answers a conflict, and changes nothing, when the id was applied for other content', async () => {
+    const { client, calls } = scriptedDynamoDb(alreadyApplied, appliedWith('another-fingerprint'));
+    expect(await new DynamoDbProductStatsStore(TABLES, client).apply(view, '20')).toEqual({
+      outcome: 'conflict',
+      appliedFingerprint: 'another-fingerprint',
+      appliedSequenceNumber: '7',
+    });
+    expect(calls.map((call) => call.operation)).toEqual(['TransactWriteItems', 'GetItem']);
+    expect(calls[1]?.input).toMatchObject({
+      TableName: 'applied',
+      Key: { eventId: { S: 'e-1' } },
+      ConsistentRead: true,
+    });
+  });
+
+  it('takes an id applied before fingerprints were kept as a redelivery', async () => {
+    const { client } = scriptedDynamoDb(alreadyApplied, {
+      status: 200,
+      body: { Item: { eventId: { S: 'e-1' } } },
+    });
+    expect(await new DynamoDbProductStatsStore(TABLES, client).apply(view, '20')).toBe('duplicate');
+  });
+
+  it('fingerprints the content, not the order of its fields', () => {
+    const reordered = Object.fromEntries(Object.entries(view).reverse()) as ProductEvent;
+    expect(eventFingerprint(reordered)).toBe(eventFingerprint(view));
+    expect(eventFingerprint({ ...view, sku: 'book' })).not.toBe(eventFingerprint(view));
   });
 
   it('applies a SKU’s events together and marks the highest sequence number among them', async () => {
