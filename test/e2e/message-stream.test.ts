@@ -251,7 +251,9 @@ describe('message stream (Kinesis) with per-SKU statistics', () => {
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
         );
-        const mine = Messages.find((message) => JSON.parse(String(message.Body)).eventId === original.eventId);
+        const mine = Messages.find(
+          (message) => JSON.parse(String(message.Body)).eventId === original.eventId,
+        );
         if (mine) {
           await sqs.send(
             new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: String(mine.ReceiptHandle) }),
@@ -263,7 +265,9 @@ describe('message stream (Kinesis) with per-SKU statistics', () => {
     );
     const body = JSON.parse(String(failure.Body));
     expect(body.code).toBe('ConflictingEventId');
-    expect(body.reason).toContain(`Event id ${original.eventId} was applied before for an event with other content`);
+    expect(body.reason).toContain(
+      `Event id ${original.eventId} was applied before for an event with other content`,
+    );
     expect(JSON.parse(Buffer.from(body.rejectedRecord.data, 'base64').toString('utf8'))).toEqual(reused);
     expect(body.rejectedRecord.partitionKey).toBe(sku);
     // Counted once, as a view: neither the resend nor the reuse changed the stats.

@@ -92,7 +92,9 @@ describe('DynamoDbProductStatsStore: a reused event id is told from a redelivery
   it('stores each applied event’s fingerprint with its id', async () => {
     const { client, calls } = scriptedDynamoDb();
     await new DynamoDbProductStatsStore(TABLES, client).apply(view, '20');
-    const [put] = calls[0]?.input.TransactItems as Array<{ Put: { Item: Record<string, { S?: string }> } }>;
+    const [put] = (calls[0]?.input.TransactItems ?? []) as Array<{
+      Put: { Item: Record<string, { S?: string }> };
+    }>;
     expect(put?.Put.Item.fingerprint?.S).toBe(eventFingerprint(view));
   });
 
