@@ -409,10 +409,13 @@ async function main(): Promise<void> {
       });
     }
     await drainQueue(sqs, resources.streamFailures, async (message) => {
-      const batch = (JSON.parse(message.Body ?? '{}') as { KinesisBatchInfo: StreamBatchInfo })
+      const batch = (JSON.parse(message.Body ?? '{}') as { KinesisBatchInfo?: StreamBatchInfo })
         .KinesisBatchInfo;
-      await replayRecords(kinesis, resources.stream, await recordsOf(kinesis, resources.stream, batch));
-      redriven.streamBatches++;
+      // A record the consumer set aside itself (a reused event id) would be set aside again: only batches replay.
+      if (batch) {
+        await replayRecords(kinesis, resources.stream, await recordsOf(kinesis, resources.stream, batch));
+        redriven.streamBatches++;
+      }
     });
     await drainQueue(sqs, resources.fileFailures, async (message) => {
       const payload = JSON.parse(message.Body ?? '{}') as {
@@ -437,9 +440,16 @@ async function main(): Promise<void> {
     const streamParked: string[] = [];
     const streamGoodParked: string[] = [];
     for (const body of await peekQueue(sqs, resources.streamFailures)) {
-      const batch = (JSON.parse(body) as { KinesisBatchInfo: StreamBatchInfo }).KinesisBatchInfo;
-      for (const record of await recordsOf(kinesis, resources.stream, batch)) {
-        const data = new TextDecoder().decode(record.Data);
+      const message = JSON.parse(body) as {
+        KinesisBatchInfo?: StreamBatchInfo;
+        rejectedRecord?: { data: string };
+      };
+      const parked = message.KinesisBatchInfo
+        ? (await recordsOf(kinesis, resources.stream, message.KinesisBatchInfo)).map((record) =>
+            new TextDecoder().decode(record.Data),
+          )
+        : [Buffer.from(message.rejectedRecord?.data ?? '', 'base64').toString('utf8')];
+      for (const data of parked) {
         if (isPoison(data)) {
           streamParked.push(data);
         } else {
