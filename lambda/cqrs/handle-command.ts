@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   cancelOrderSchema,
   decide,
@@ -17,6 +18,7 @@ import { requireOrderId } from '../domain/order.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbEventLog } from '../shared/dynamodb-cqrs-event-log.ts';
 import { accepted, jsonBodyText, resourceUrl } from '../shared/http.ts';
+import { IdempotentRequests } from '../shared/idempotent-requests.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
 
@@ -28,6 +30,8 @@ export interface HandleCommandDependencies {
   readonly now: () => Date;
   /** A new order id. */
   readonly newOrderId: () => string;
+  /** Places an order at most once per `Idempotency-Key`: the server names orders, so a retry needs the key. */
+  readonly idempotency: Pick<IdempotentRequests, 'handle'>;
 }
 
 /** The collection the order views live under; also the place-order route. */
@@ -38,10 +42,11 @@ const ORDERS_RESOURCE = '/cqrs/orders';
  * `POST /cqrs/orders/{orderId}/cancel`. Each reads the order's events (strongly consistent), folds them, decides
  * the next event and appends it conditionally on its version being free; a command that lost the race to
  * another gets 409. It answers `202 Accepted` with the new version as soon as the event is in the log: the views
- * follow within moments, and a client that needs them waits until the view's `version` reaches it.
+ * follow within moments, and a client that needs them waits until the view's `version` reaches it. Placing an order
+ * with an `Idempotency-Key` places it once: a retry with the same key and body gets the same answer and order id.
  */
-export const makeHandler = ({ log, now, newOrderId }: HandleCommandDependencies) =>
-  answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const makeHandler = ({ log, now, newOrderId, idempotency }: HandleCommandDependencies) => {
+  const execute = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const command = parseCommand(event, now(), newOrderId);
     const state = fold(command.type === 'PlaceOrder' ? [] : await log.history(command.orderId));
     if (command.type !== 'PlaceOrder' && !state) {
@@ -57,7 +62,14 @@ export const makeHandler = ({ log, now, newOrderId }: HandleCommandDependencies)
     logger.info('Event appended', { orderId, version, type: next.type });
     const viewUrl = orderViewUrl(event, orderId);
     return accepted(viewUrl, { orderId, version, status, viewUrl });
-  });
+  };
+  return answeringProblems(async (event: APIGatewayProxyEvent, context?: Context) =>
+    // Paying and cancelling name their order and check its state: a retry of one is refused as a transition.
+    event.resource === ORDERS_RESOURCE
+      ? idempotency.handle(event, context, () => execute(event))
+      : execute(event),
+  );
+};
 
 /** The command a request stands for, its body checked against the route's schema. */
 function parseCommand(event: APIGatewayProxyEvent, at: Date, newOrderId: () => string): OrderCommand {
@@ -105,4 +117,10 @@ export const handler = makeHandler({
   log: new DynamoDbEventLog(requireEnv('EVENT_LOG_TABLE_NAME'), dynamodb),
   now: () => new Date(),
   newOrderId: () => randomUUID(),
+  idempotency: new IdempotentRequests(
+    new DynamoDBPersistenceLayer({
+      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      awsSdkV3Client: dynamodb,
+    }),
+  ),
 });

@@ -80,3 +80,21 @@ export class ConcurrentChangeError extends Error {
 export class InvalidTransitionError extends Error {
   override readonly name = 'InvalidTransitionError';
 }
+
+/** An `Idempotency-Key` sent again with another body: a retry must repeat its first request exactly. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  constructor(readonly key: string) {
+    super(
+      `Idempotency-Key ${key} was first used with another body: send the same body to retry, or a new key for a new request.`,
+    );
+  }
+}
+
+/** An `Idempotency-Key` whose first request is still running. */
+export class IdempotencyKeyInUseError extends Error {
+  override readonly name = 'IdempotencyKeyInUseError';
+  constructor(readonly key: string) {
+    super(`A request with Idempotency-Key ${key} is still running: retry in a moment for its answer.`);
+  }
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   type FileStore,
   fileKey,
@@ -7,7 +8,9 @@ import {
   parseUploadRequest,
   UPLOAD_URL_SECONDS,
 } from '../domain/file-drop.ts';
+import { requireEnv } from '../shared/config.ts';
 import { created, jsonBodyText, resourceUrl } from '../shared/http.ts';
+import { IdempotentRequests } from '../shared/idempotent-requests.ts';
 import { logger } from '../shared/logger.ts';
 import { answeringProblems } from '../shared/problem.ts';
 import type { S3FileBucket } from '../shared/s3-file-bucket.ts';
@@ -19,15 +22,18 @@ export interface CreateUploadDependencies {
   readonly bucket: Pick<S3FileBucket, 'uploadTarget' | 'multipartUploadTarget'>;
   readonly now: () => Date;
   readonly newFileId: () => string;
+  /** Issues an upload at most once per `Idempotency-Key`: the server names files, so a retry needs the key. */
+  readonly idempotency: Pick<IdempotentRequests, 'handle'>;
 }
 
 /**
  * `POST /files`: checks what the client is about to upload, records the file as AWAITING_UPLOAD and answers 201
  * with presigned upload URLs straight to S3 (`incoming/{fileId}/{filename}`), bound to the declared content type
- * and size. The bytes never pass through API Gateway or Lambda.
+ * and size. The bytes never pass through API Gateway or Lambda. With an `Idempotency-Key`, a retry with the same
+ * key and body gets the same answer: the same file id and URLs, which stop working at their `expiresAt` as before.
  */
-export const makeHandler = ({ files, bucket, now, newFileId }: CreateUploadDependencies) =>
-  answeringProblems(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const makeHandler = ({ files, bucket, now, newFileId, idempotency }: CreateUploadDependencies) => {
+  const execute = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const request = parseUploadRequest(jsonBodyText(event));
     const fileId = newFileId();
     const key = fileKey('incoming', fileId, request.filename);
@@ -65,11 +71,23 @@ export const makeHandler = ({ files, bucket, now, newFileId }: CreateUploadDepen
             }
           : { ...upload, expiresAt },
     });
-  });
+  };
+  return answeringProblems(async (event: APIGatewayProxyEvent, context?: Context) =>
+    idempotency.handle(event, context, () => execute(event)),
+  );
+};
 
 /** The Lambda entry point, wired to DynamoDB and S3. */
+const resources = fileDropResources();
+
 export const handler = makeHandler({
-  ...fileDropResources(),
+  ...resources,
   now: () => new Date(),
   newFileId: randomUUID,
+  idempotency: new IdempotentRequests(
+    new DynamoDBPersistenceLayer({
+      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
+      awsSdkV3Client: resources.dynamodb,
+    }),
+  ),
 });

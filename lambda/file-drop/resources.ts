@@ -8,11 +8,17 @@ import { s3ClientFromEnvironment } from '../shared/s3-rest-client.ts';
  * The file drop's table and bucket, from the function's environment. Called once at init: a function without
  * `FILES_TABLE_NAME` or `FILES_BUCKET_NAME` fails before its first request, naming the variable.
  */
-export function fileDropResources(): { files: DynamoDbFileStore; bucket: S3FileBucket } {
+export function fileDropResources(): {
+  files: DynamoDbFileStore;
+  bucket: S3FileBucket;
+  dynamodb: DynamoDBClient;
+} {
   const filesTableName = requireEnv('FILES_TABLE_NAME');
   const bucketName = requireEnv('FILES_BUCKET_NAME');
+  const dynamodb = new DynamoDBClient({});
   return {
-    files: new DynamoDbFileStore(filesTableName, new DynamoDBClient({})),
+    dynamodb,
+    files: new DynamoDbFileStore(filesTableName, dynamodb),
     bucket: new S3FileBucket(bucketName, s3ClientFromEnvironment()),
   };
 }

@@ -1,8 +1,10 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   AttachmentTooLargeError,
   ConcurrentChangeError,
   FileTooLargeError,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
   InvalidTransitionError,
   NotFoundError,
   OrderConflictError,
@@ -41,6 +43,8 @@ const PROBLEMS: ReadonlyArray<readonly [ErrorClass, string, string, number]> = [
   [PreconditionRequiredError, 'precondition-required', 'Precondition required', 428],
   [ConcurrentChangeError, 'concurrent-change', 'Changed concurrently', 409],
   [InvalidTransitionError, 'invalid-transition', 'Not allowed in the current state', 409],
+  [IdempotencyKeyReusedError, 'idempotency-key-reused', 'Idempotency key reused', 409],
+  [IdempotencyKeyInUseError, 'idempotency-key-in-use', 'Request in progress', 409],
 ];
 
 /** The problem an error stands for: domain errors by type, anything else a 500 that reveals nothing inside. */
@@ -60,7 +64,8 @@ export function problemFor(error: unknown): Problem {
     type: `${PROBLEM_TYPE_PREFIX}internal-error`,
     title: 'Internal error',
     status: 500,
-    detail: 'The request could not be completed. It is safe to send the same request again.',
+    detail:
+      'The request could not be completed. Retrying is safe for a request that names what it writes or carries an Idempotency-Key.',
   };
 }
 
@@ -79,7 +84,7 @@ export function problemResponse(error: unknown, event: APIGatewayProxyEvent): AP
   };
 }
 
-type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
 /**
  * The CORS headers of every answer when the stack lets one browser origin call the API (`ALLOWED_ORIGIN`, which
@@ -90,7 +95,7 @@ export function corsHeaders(allowedOrigin: string | undefined): Readonly<Record<
   return allowedOrigin
     ? {
         'Access-Control-Allow-Origin': allowedOrigin,
-        'Access-Control-Expose-Headers': 'ETag, Location',
+        'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed',
         Vary: 'Origin',
       }
     : {};
@@ -106,10 +111,10 @@ export function answeringProblems(
 ): ApiHandler {
   const cors = corsHeaders(allowedOrigin);
   const allowing = Object.keys(cors).length > 0;
-  return async (event) => {
+  return async (event, context) => {
     let response: APIGatewayProxyResult;
     try {
-      response = await handler(event);
+      response = await handler(event, context);
     } catch (error) {
       response = problemResponse(error, event);
     }

@@ -10,7 +10,7 @@ import {
   placeOrderJsonSchema,
 } from '../../lambda/domain/cqrs-order.ts';
 import { AppFunction } from '../platform/app-function.ts';
-import { DataTable } from '../platform/data-table.ts';
+import { DataTable, idempotencyTable } from '../platform/data-table.ts';
 import { FailureQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 import { streamConsumerSettings } from '../platform/stream-consumer.ts';
@@ -64,7 +64,12 @@ export class CqrsPattern extends Construct {
       serviceName: 'cqrs',
       description:
         'POST /cqrs/orders and /cqrs/orders/{orderId}/pay|cancel: decides on the order’s events and appends the next one.',
-    }).bindTable(this.eventLog.table, { access: 'append', env: 'EVENT_LOG_TABLE_NAME' });
+    })
+      .bindTable(this.eventLog.table, { access: 'append', env: 'EVENT_LOG_TABLE_NAME' })
+      // Placing an order with an Idempotency-Key: the first answer, replayed to retries for 24 h.
+      .bindIdempotencyTable(idempotencyTable(this, 'PlaceOrderIdempotency').table, {
+        env: 'IDEMPOTENCY_TABLE_NAME',
+      });
     // The log is append-only: the command side may query an order's events and put new ones, nothing else
     // (no UpdateItem, DeleteItem or BatchWriteItem), so no bug in it can rewrite history.
     this.eventLog.table.grant(commands.function, 'dynamodb:Query');

@@ -8,7 +8,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { uploadRequestJsonSchema } from '../../lambda/domain/file-drop.ts';
 import { AppFunction } from '../platform/app-function.ts';
-import { DataTable } from '../platform/data-table.ts';
+import { DataTable, idempotencyTable } from '../platform/data-table.ts';
 import { DocumentBucket } from '../platform/document-bucket.ts';
 import { acknowledgeLastStopQueue } from '../platform/failure-queue.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
@@ -100,6 +100,10 @@ export class FileDropPattern extends Construct {
         'POST /files: records the announced file and answers with presigned upload URLs to incoming/.',
     })
       .bindTable(records.table, { access: 'readWrite', env: 'FILES_TABLE_NAME' })
+      // Issuing an upload with an Idempotency-Key: the first answer, replayed to retries for 24 h.
+      .bindIdempotencyTable(idempotencyTable(this, 'CreateUploadIdempotency').table, {
+        env: 'IDEMPOTENCY_TABLE_NAME',
+      })
       // Presigned URLs act with this role's rights: uploads to incoming/ only.
       .bindBucket(files.bucket, { access: 'write', env: 'FILES_BUCKET_NAME', keys: 'incoming/*' })
       .grantObjects(files.bucket, 'incoming/*', ['s3:AbortMultipartUpload']);

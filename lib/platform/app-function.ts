@@ -106,6 +106,23 @@ export class AppFunction extends Construct {
   }
 
   /**
+   * Grants what Powertools' idempotency utility calls on its table, and nothing more: `GetItem`, `PutItem`,
+   * `UpdateItem` and `DeleteItem` (its DynamoDB persistence layer), and passes the table's name in `env`.
+   * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
+   */
+  bindIdempotencyTable(table: ITable, options: { readonly env: string }): this {
+    table.grant(
+      this.function,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
+    this.function.addEnvironment(options.env, table.tableName);
+    return this;
+  }
+
+  /**
    * For a table several applications share: grants reading whole items (`GetItem`) and writing only
    * `attributes` with `UpdateItem`, and passes the table's name in `env`. No `PutItem` (it replaces the whole
    * item, other applications' attributes included), and no `ReturnValues` that could return attributes the

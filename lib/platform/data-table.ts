@@ -49,3 +49,17 @@ export class DataTable extends Construct {
     });
   }
 }
+
+/**
+ * The table Powertools' idempotency utility keeps its records in (`DynamoDBPersistenceLayer`'s defaults: key `id`,
+ * expiry `expiration` in epoch seconds, which DynamoDB's TTL deletes). Records are only replayable answers, so
+ * `cdk destroy` removes the table.
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#required-resources
+ */
+export function idempotencyTable(scope: Construct, id: string): DataTable {
+  return new DataTable(scope, id, {
+    partitionKey: 'id',
+    timeToLiveAttribute: 'expiration',
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+}

@@ -46,7 +46,7 @@ export interface PlatformRestApiProps {
 }
 
 /** Request headers a browser may send across origins: the body's type, the API key, and the conditional ones. */
-const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-Api-Key', 'If-Match', 'If-None-Match'];
+const CORS_ALLOWED_HEADERS = ['Content-Type', 'X-Api-Key', 'If-Match', 'If-None-Match', 'Idempotency-Key'];
 
 export interface RouteOptions {
   /** JSON Schema model the request body must match; API Gateway rejects others with 400 before invoking. */

@@ -413,6 +413,35 @@ describe('CQRS: commands append to an event log, a projector keeps the read mode
     expect(view).toMatchObject({ orderId, status: 'PAID', version: 2, totalCents: 1_440, currency: 'JPY' });
   });
 
+  it('places an order once per Idempotency-Key: a retry gets the same 202 and order id, another body 409', async () => {
+    const key = uniqueId('idem');
+    const order = {
+      customerId: uniqueId('c'),
+      currency: 'EUR',
+      lines: [{ sku: 'book-ddia', quantity: 1, unitPriceCents: 4599 }],
+    };
+    const headers = { 'Idempotency-Key': key };
+    const first = await call('cqrs/orders', { method: 'POST', body: order, headers });
+    const retry = await call('cqrs/orders', { method: 'POST', body: order, headers });
+    const other = await call('cqrs/orders', { method: 'POST', body: { ...order, currency: 'USD' }, headers });
+    expect([first.status, retry.status, other.status]).toEqual([202, 202, 409]);
+    expect(retry.json).toEqual(first.json);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(other.json).toMatchObject({ type: 'urn:problem:serverless-data-sharing:idempotency-key-reused' });
+    // One order for the customer, whatever the retries.
+    const { orderId } = first.json as { orderId: string };
+    const summary = await eventually(
+      async () => {
+        const answer = await call(`cqrs/customers/${order.customerId}/summary`);
+        const orders = (answer.json as { orders?: Array<{ orderId: string }> }).orders ?? [];
+        return orders.length > 0 ? orders : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the customer summary' },
+    );
+    expect(summary.map((entry) => entry.orderId)).toEqual([orderId]);
+  });
+
   it('answers 400 problems for bad commands, at the edge and in the function, and 404 for an unknown order', async () => {
     const edge = await post('cqrs/orders', { customerId: uniqueId('c'), currency: 'EUR', lines: [] });
     expect(edge.status).toBe(400);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HeadObjectCommand, NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
@@ -40,6 +40,8 @@ interface FileStatusBody {
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** A key no other run of the suite sends. */
+const answerKey = () => randomUUID();
 
 async function announce(body: Record<string, unknown>): Promise<UploadAnswer> {
   const response = await callApi('files', { method: 'POST', body });
@@ -136,6 +138,25 @@ describe('file drop: presigned upload, S3 event, processor', () => {
     expect(download.headers.get('content-disposition')).toContain('filename="order-7.pdf"');
     expect(await exists(s3, `processed/${answer.fileId}/order-7.pdf`)).toBe(true);
     expect(await exists(s3, `incoming/${answer.fileId}/order-7.pdf`)).toBe(false);
+  });
+
+  it('issues one upload per Idempotency-Key: a retry gets the same file id and URL, which then works', async () => {
+    const pdf = await aPdf('Purchase order 8');
+    const body = { filename: 'order-8.pdf', contentType: 'application/pdf', size: pdf.length };
+    const headers = { 'Idempotency-Key': `upload-${answerKey()}` };
+    const first = await callApi('files', { method: 'POST', body, headers });
+    const retry = await callApi('files', { method: 'POST', body, headers });
+    const other = await callApi('files', {
+      method: 'POST',
+      body: { ...body, size: pdf.length + 1 },
+      headers,
+    });
+    expect([first.status, retry.status, other.status]).toEqual([201, 201, 409]);
+    expect(retry.json).toEqual(first.json);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const answer = retry.json as UploadAnswer;
+    expect((await put(answer.upload, pdf)).status).toBe(200);
+    expect(await finalStatus(answer.fileId)).toMatchObject({ status: 'PROCESSED', sha256: sha256(pdf) });
   });
 
   it('quarantines a .pdf that is not a PDF, says why, and offers no download', async () => {

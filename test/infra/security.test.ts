@@ -394,7 +394,9 @@ const ACCESS: Readonly<Record<string, { readonly read?: string[]; readonly write
   MessageStreamGetStatsFunction: {
     read: ['MessageStreamAppliedEventsTable', 'MessageStreamProductStatsTable'],
   },
-  FileDropCreateUploadFunction: { write: ['FileDropFileRecordsTable', 'FileDropFilesBucket'] },
+  FileDropCreateUploadFunction: {
+    write: ['FileDropCreateUploadIdempotencyTable', 'FileDropFileRecordsTable', 'FileDropFilesBucket'],
+  },
   FileDropGetFileFunction: { read: ['FileDropFileRecordsTable', 'FileDropFilesBucket'] },
   FileDropProcessUploadFunction: {
     write: ['FileDropFileRecordsTable', 'FileDropFilesBucket', 'FileDropProcessorFailures'],
@@ -414,7 +416,7 @@ const ACCESS: Readonly<Record<string, { readonly read?: string[]; readonly write
     write: ['SharedDatabaseChangeFeedFailuresQueue', 'SharedDatabaseOrderChangesTable'],
   },
   SharedDatabaseGetChangesFunction: { read: ['SharedDatabaseOrderChangesTable'] },
-  CqrsHandleCommandFunction: { write: ['CqrsEventLogTable'] },
+  CqrsHandleCommandFunction: { write: ['CqrsEventLogTable', 'CqrsPlaceOrderIdempotencyTable'] },
   CqrsProjectEventsFunction: {
     read: ['CqrsEventLogTable'],
     write: ['CqrsCustomerOrdersTable', 'CqrsOrderViewsTable', 'CqrsProjectorFailuresQueue'],
@@ -733,7 +735,7 @@ describe('data at rest and in transit', () => {
       });
     }
     const tables = idsOf('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(16);
+    expect(tables).toHaveLength(18);
     for (const table of tables) {
       expect(props(table).SSESpecification, table).toEqual({ SSEEnabled: true });
     }

@@ -230,7 +230,8 @@ describe('POST /sync/orders handler', () => {
       type: 'urn:problem:serverless-data-sharing:internal-error',
       title: 'Internal error',
       status: 500,
-      detail: 'The request could not be completed. It is safe to send the same request again.',
+      detail:
+        'The request could not be completed. Retrying is safe for a request that names what it writes or carries an Idempotency-Key.',
       instance: '/prod/sync/orders',
     });
   });

@@ -1,10 +1,13 @@
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { fold, type OrderEvent } from '../../../lambda/domain/cqrs-order.ts';
+import { IdempotentRequests } from '../../../lambda/shared/idempotent-requests.ts';
 import { logger } from '../../../lambda/shared/logger.ts';
 import { restApiEvent } from '../../helpers/events.ts';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store.ts';
 import { FakeEventLog, FakeReadModels, logStreamEvent } from './fakes.ts';
 
+vi.stubEnv('IDEMPOTENCY_TABLE_NAME', 'idempotency');
 vi.stubEnv('EVENT_LOG_TABLE_NAME', 'log');
 vi.stubEnv('ORDER_VIEWS_TABLE_NAME', 'views');
 vi.stubEnv('CUSTOMER_ORDERS_TABLE_NAME', 'customer-orders');
@@ -37,6 +40,7 @@ function commandSide(log = new FakeEventLog()) {
       log,
       now: () => new Date('2026-11-22T10:15:00Z'),
       newOrderId: () => `o-${++ids}`,
+      idempotency: new IdempotentRequests(new MemoryIdempotencyStore()),
     }),
   };
 }
@@ -191,6 +195,72 @@ async function logWith(...histories: Array<Array<'pay' | 'cancel'>>): Promise<Fa
 
 const eventsOf = async (log: FakeEventLog, orderId: string) => log.history(orderId);
 const noContext = {} as Context;
+
+describe('placing an order with an Idempotency-Key', () => {
+  const withKey = (key: string, body: unknown = order, apiKeyId = 'k1k2k3k4k5') => {
+    const event = placeRequest(body);
+    event.headers['Idempotency-Key'] = key;
+    event.requestContext.identity.apiKeyId = apiKeyId;
+    return event;
+  };
+
+  it('answers a retry with the same key and body with the first answer, and places one order', async () => {
+    const { log, handler } = commandSide();
+    const first = await handler(withKey('7d0c5b6e-key'));
+    // The same order, its fields in another order: the same body.
+    const retry = await handler(withKey('7d0c5b6e-key', Object.fromEntries(Object.entries(order).reverse())));
+    expect(first.statusCode).toBe(202);
+    expect(retry.statusCode).toBe(202);
+    expect(JSON.parse(retry.body)).toEqual(JSON.parse(first.body));
+    expect(retry.headers?.['Idempotent-Replayed']).toBe('true');
+    expect(first.headers?.['Idempotent-Replayed']).toBeUndefined();
+    expect(log.events.size).toBe(1);
+  });
+
+  it('answers 409 for the same key with another body, and places nothing more', async () => {
+    const { log, handler } = commandSide();
+    await handler(withKey('k-1'));
+    const other = await handler(withKey('k-1', { ...order, currency: 'USD' }));
+    expect(other.statusCode).toBe(409);
+    expect(JSON.parse(other.body)).toMatchObject({
+      type: 'urn:problem:serverless-data-sharing:idempotency-key-reused',
+      detail: expect.stringContaining('Idempotency-Key k-1 was first used with another body'),
+    });
+    expect(log.events.size).toBe(1);
+  });
+
+  it('places an order per request without a key, and per caller for the same key', async () => {
+    const { log, handler } = commandSide();
+    await handler(placeRequest());
+    await handler(placeRequest());
+    await handler(withKey('shared-key', order, 'caller-a'));
+    await handler(withKey('shared-key', order, 'caller-b'));
+    expect(log.events.size).toBe(4);
+  });
+
+  it('does not remember a request that failed: its retry runs again', async () => {
+    const log = new FakeEventLog();
+    let failures = 1;
+    log.beforeAppend = async () => {
+      if (failures-- > 0) throw new Error('DynamoDB unavailable');
+    };
+    const { handler } = commandSide(log);
+    expect((await handler(withKey('k-2'))).statusCode).toBe(500);
+    const retry = await handler(withKey('k-2'));
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers?.['Idempotent-Replayed']).toBeUndefined();
+    expect(log.events.size).toBe(1);
+  });
+
+  it('answers 400 for a key that is empty, too long or not visible ASCII', async () => {
+    const { log, handler } = commandSide();
+    for (const key of ['', 'x'.repeat(256), 'has space', 'tab\tkey', 'é']) {
+      const answer = await handler(withKey(key));
+      expect(answer.statusCode, JSON.stringify(key)).toBe(400);
+    }
+    expect(log.events.size).toBe(0);
+  });
+});
 
 describe('the projector', () => {
   it('builds each view and customer row as the fold of its order’s events, one order’s events in stream order', async () => {

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FileOutcome, FileRecord, FileStore } from '../../../lambda/domain/file-drop.ts';
+import { IdempotentRequests } from '../../../lambda/shared/idempotent-requests.ts';
 import { restApiEvent, s3Event } from '../../helpers/events.ts';
+import { MemoryIdempotencyStore } from '../../helpers/memory-idempotency-store.ts';
 
 // Lambda sets AWS_REGION in every function's environment; the S3 client reads it at init.
 vi.stubEnv('AWS_REGION', 'eu-west-1');
 vi.stubEnv('FILES_TABLE_NAME', 'files');
+vi.stubEnv('IDEMPOTENCY_TABLE_NAME', 'idempotency');
 vi.stubEnv('FILES_BUCKET_NAME', 'file-drop');
 let createUpload: typeof import('../../../lambda/file-drop/create-upload.ts').makeHandler;
 let getFile: typeof import('../../../lambda/file-drop/get-file.ts').makeHandler;
@@ -107,9 +110,32 @@ describe('POST /files', () => {
   const setup = () => {
     const files = new FakeFiles();
     const bucket = new FakeBucket();
-    const handler = createUpload({ files, bucket, now: () => NOW, newFileId: () => FILE_ID });
+    let ids = 0;
+    const handler = createUpload({
+      files,
+      bucket,
+      now: () => NOW,
+      newFileId: () => (ids++ === 0 ? FILE_ID : `${FILE_ID.slice(0, -1)}${ids}`),
+      idempotency: new IdempotentRequests(new MemoryIdempotencyStore()),
+    });
     return { files, bucket, handler };
   };
+
+  it('issues one upload per Idempotency-Key: a retry gets the same file id and URLs; another body gets 409', async () => {
+    const { files, handler } = setup();
+    const body = { filename: 'invoice.pdf', contentType: 'application/pdf', size: 1234 };
+    const first = await handler(postFiles(body, { 'Idempotency-Key': 'upload-1' }));
+    const retry = await handler(postFiles(body, { 'idempotency-key': 'upload-1' }));
+    const other = await handler(postFiles({ ...body, size: 99 }, { 'Idempotency-Key': 'upload-1' }));
+    const unkeyed = await handler(postFiles(body));
+    expect([first.statusCode, retry.statusCode, other.statusCode, unkeyed.statusCode]).toEqual([
+      201, 201, 409, 201,
+    ]);
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers?.['Idempotent-Replayed']).toBe('true');
+    expect(JSON.parse(unkeyed.body).fileId).not.toBe(JSON.parse(first.body).fileId);
+    expect(files.items.size).toBe(2);
+  });
 
   it('records the file and answers 201 with a presigned PUT bound to its type and size', async () => {
     const { files, bucket, handler } = setup();

@@ -96,7 +96,8 @@ describe('problemResponse (RFC 9457)', () => {
       type: 'urn:problem:serverless-data-sharing:internal-error',
       title: 'Internal error',
       status: 500,
-      detail: 'The request could not be completed. It is safe to send the same request again.',
+      detail:
+        'The request could not be completed. Retrying is safe for a request that names what it writes or carries an Idempotency-Key.',
       instance: '/prod/sync/orders',
     });
   });
@@ -138,7 +139,7 @@ describe('answeringProblems', () => {
     expect(ok.headers).toEqual({
       ETag: '"2"',
       'Access-Control-Allow-Origin': origin,
-      'Access-Control-Expose-Headers': 'ETag, Location',
+      'Access-Control-Expose-Headers': 'ETag, Location, Idempotent-Replayed',
       Vary: 'Origin',
     });
     const refused = await answeringProblems(async () => {
