@@ -1,12 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Three layers of the app, each its own project, and the local cloud's own tests (packages/local-cloud, its config
-// there): `npm test` runs them all in one run, `vitest --project unit` one of them.
-// The e2e files run one at a time (`fileParallelism: false`): they share one local cloud and one API key, whose usage
-// plan throttles the requests of all of them together. `npm test` runs them beside the other projects' files, two of
-// those at a time (`--maxWorkers=3`; vitest's default on 2 cores is one): most files wait on emulators, child
-// processes and the usage plan's pace, not on the CPU. Global setups run first, one project after the other: the
-// infra project's synthesizes the app, the e2e project's reuses that assembly and boots it.
+// there): `npm test` runs them all, `vitest --project unit` one of them.
+// `npm test` runs unit and infra files two at a time (`--maxWorkers=2`; vitest's default on 2 cores is one): most of
+// them wait on emulators and child processes, not on the CPU. The e2e files run one at a time: they share one local
+// cloud and one API key, whose usage plan throttles the requests of all of them together.
 export default defineConfig({
   test: {
     projects: [
@@ -46,7 +44,6 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
