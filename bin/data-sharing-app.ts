@@ -14,6 +14,8 @@ export function dataSharingApp(): App {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     // `-c consoleOrigin=http://127.0.0.1:4020` lets the console of `npm run console` call the deployed API.
     consoleOrigin: app.node.tryGetContext('consoleOrigin'),
+    // `-c opsEmail=oncall@example.com` subscribes an address to the alarms' topic.
+    opsEmail: app.node.tryGetContext('opsEmail'),
   });
   // Security and serverless best practices are checked on every synth: an unacknowledged finding stops it.
   Validations.of(app).addPlugins(

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ApiPayloadPattern } from './patterns/api-payload.ts';
 import { CqrsPattern } from './patterns/cqrs.ts';
@@ -9,6 +9,7 @@ import { PubSubPattern } from './patterns/pub-sub.ts';
 import { SharedDatabasePattern } from './patterns/shared-database.ts';
 import { StatusPushPattern } from './patterns/status-push.ts';
 import { AccessLogsBucket } from './platform/document-bucket.ts';
+import { AlarmsNotify, OperationsAlerts } from './platform/operations-alerts.ts';
 import { PlatformRestApi } from './platform/rest-api.ts';
 
 export interface DataSharingStackProps extends StackProps {
@@ -17,12 +18,19 @@ export interface DataSharingStackProps extends StackProps {
    * context value `consoleOrigin` sets it. @default none
    */
   readonly consoleOrigin?: string;
+  /**
+   * An e-mail address subscribed to the operations alerts topic, which every alarm notifies; the CDK context value
+   * `opsEmail` sets it. @default none: subscribe what pages you to the topic (`OperationsAlertsTopicArn`)
+   */
+  readonly opsEmail?: string;
 }
 
 /** The whole system: the shared platform and one construct per integration pattern. */
 export class DataSharingStack extends Stack {
   constructor(scope: Construct, id: string, props: DataSharingStackProps = {}) {
     super(scope, id, props);
+    const alerts = new OperationsAlerts(this, 'OperationsAlerts', { email: props.opsEmail });
+    Aspects.of(this).add(new AlarmsNotify(alerts.topic));
     const api = new PlatformRestApi(this, 'RestApi', { allowedOrigin: props.consoleOrigin });
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs');
     new ApiPayloadPattern(this, 'ApiPayload', { api });
@@ -41,6 +49,11 @@ export class DataSharingStack extends Stack {
       sources: { queue: messageQueue.statuses, file: fileDrop.records, cqrs: cqrs.orderViews.table },
     });
 
+    new CfnOutput(this, 'OperationsAlertsTopicArn', {
+      description:
+        'Every alarm notifies this topic, when it fires and when it clears: subscribe your pager to it.',
+      value: alerts.topic.topicArn,
+    });
     // Every target (local cloud, LocalStack, AWS) is found through these names in its outputs file.
     new CfnOutput(this, 'ApiUrl', {
       value: api.url,

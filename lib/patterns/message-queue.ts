@@ -9,7 +9,8 @@ import { orderJsonSchema } from '../../lambda/domain/order.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
 import { DocumentBucket } from '../platform/document-bucket.ts';
-import { acknowledgeLastStopQueue } from '../platform/failure-queue.ts';
+import { acknowledgeLastStopQueue, SOURCE_QUEUE_RETENTION } from '../platform/failure-queue.ts';
+import { oldestMessageAlarm } from '../platform/operations-alerts.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 
 export interface MessageQueuePatternProps {
@@ -64,7 +65,9 @@ export class MessageQueuePattern extends Construct {
       // AWS's guidance for Lambda event sources: at least six times the function timeout, plus the batching window.
       visibilityTimeout: Duration.seconds(6 * WORKER_TIMEOUT.toSeconds() + BATCHING_WINDOW.toSeconds()),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      retentionPeriod: SOURCE_QUEUE_RETENTION,
     });
+    oldestMessageAlarm(this, 'OldestOrderAlarm', this.queue, 'the order worker');
     new Alarm(this, 'DeadLetterAlarm', {
       alarmDescription:
         'Orders in the dead-letter queue: they failed every retry; inspect, fix, then redrive.',

@@ -8,8 +8,9 @@ import { Construct } from 'constructs';
 import { publishedOrderJsonSchema, type Subscriber } from '../../lambda/domain/order-event.ts';
 import { AppFunction } from '../platform/app-function.ts';
 import { DataTable } from '../platform/data-table.ts';
-import { FailureQueue } from '../platform/failure-queue.ts';
+import { FailureQueue, SOURCE_QUEUE_RETENTION } from '../platform/failure-queue.ts';
 import { executeApiWildcardFinding, nagRef } from '../platform/nag-findings.ts';
+import { oldestMessageAlarm } from '../platform/operations-alerts.ts';
 import type { PlatformRestApi } from '../platform/rest-api.ts';
 
 export interface PubSubPatternProps {
@@ -100,7 +101,9 @@ export class PubSubPattern extends Construct {
         // AWS's guidance for Lambda event sources: at least six times the function timeout.
         visibilityTimeout: Duration.seconds(6 * SUBSCRIBER_TIMEOUT.toSeconds()),
         deadLetterQueue: { queue: dead.queue, maxReceiveCount },
+        retentionPeriod: SOURCE_QUEUE_RETENTION,
       });
+      oldestMessageAlarm(this, `${capitalized(name)}OldestEventAlarm`, queue, `the ${name} subscriber`);
       const consumer = new AppFunction(this, `${capitalized(name)}Subscriber`, {
         entry: `pub-sub/${name}-subscriber.ts`,
         serviceName: `pub-sub-${name}`,

@@ -4,6 +4,15 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /**
+ * How long a source queue keeps a message its consumer has not taken: 10 days, well past the 4-day default, so an
+ * outage of a week loses nothing. Less than its dead-letter queue's 14 days (SQS's longest), as AWS advises: a
+ * standard queue's message keeps its first enqueue time when it moves to the dead-letter queue, so with equal
+ * periods a message that waited long in the source would expire almost at once there.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html
+ */
+export const SOURCE_QUEUE_RETENTION = Duration.days(10);
+
+/**
  * How failures reach a queue: as the dead-letter queue of other queues (their redrive policy), or as the on-failure
  * destination of an event source mapping or of asynchronous invocations.
  */

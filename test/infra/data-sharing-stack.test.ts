@@ -810,8 +810,11 @@ describe('publish/subscribe pattern', () => {
   const queueProperties = (prefix: string) =>
     Object.entries(template.findResources('AWS::SQS::Queue')).find(([id]) => id.startsWith(prefix))?.[1]
       .Properties as QueueProperties | undefined;
+  // The pattern's topic; the other one is the operations alerts topic (test/infra/operations-alerts.test.ts).
   const topicId = () => {
-    const ids = Object.keys(template.findResources('AWS::SNS::Topic'));
+    const ids = Object.keys(template.findResources('AWS::SNS::Topic')).filter((id) =>
+      id.startsWith('PubSub'),
+    );
     expect(ids).toHaveLength(1);
     return ids[0] as string;
   };

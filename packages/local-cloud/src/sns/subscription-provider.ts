@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   SetSubscriptionAttributesCommand,
   type SNSClient,
@@ -22,7 +23,9 @@ import { type SubscriptionProperties, subscriptionProperties } from './propertie
  * - `RedrivePolicy` is stored and returned, but never used: fauxqs drops a message it cannot deliver (its queue
  *   was deleted) instead of sending it to the dead-letter queue. Nothing else fails a delivery locally, since
  *   neither queue policies nor KMS keys are evaluated.
- * Only `sqs` subscriptions are delivered, so any other protocol fails the deployment. An update sets the changed
+ * Only `sqs` subscriptions are delivered. An `email` or `email-json` subscription is created and stays pending
+ * confirmation, as on AWS until the address owner confirms it: nothing is sent to it (the local cloud sends no
+ * e-mail). Any other protocol fails the deployment. An update sets the changed
  * attributes, one SetSubscriptionAttributes each; a delete unsubscribes.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-subscription.html
  */
@@ -37,6 +40,9 @@ export function subscriptionProvider(client: SNSClient): ResourceProvider {
       return { physicalId: subscriptionArn, attributes: { Arn: subscriptionArn } };
     },
     async update(request) {
+      if (isEmail(request.properties.Protocol)) {
+        return { physicalId: request.physicalId, attributes: request.oldAttributes };
+      }
       const where = `Resource ${request.logicalId}`;
       const before = subscriptionAttributes(where, request.oldProperties);
       const after = subscriptionAttributes(where, request.properties);
@@ -55,7 +61,9 @@ export function subscriptionProvider(client: SNSClient): ResourceProvider {
       return { physicalId: request.physicalId, attributes: request.oldAttributes };
     },
     async delete(request) {
-      await client.send(new UnsubscribeCommand({ SubscriptionArn: request.physicalId }));
+      if (!isEmail(String(request.properties.Protocol))) {
+        await client.send(new UnsubscribeCommand({ SubscriptionArn: request.physicalId }));
+      }
     },
   });
 }
@@ -84,6 +92,13 @@ export async function subscribeToTopic(
 ): Promise<string> {
   const { where, properties } = subscription;
   const { TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint } = properties;
+  if (isEmail(protocol)) {
+    if (endpoint === undefined || !/^[^@\s]+@[^@\s]+$/.test(endpoint)) {
+      throw new TemplateError(`${where}: Endpoint ${String(endpoint)} is not an e-mail address`);
+    }
+    // Pending confirmation, and never confirmed here: nothing is delivered to it.
+    return `${topicArn}:${randomUUID()}`;
+  }
   if (protocol !== 'sqs') {
     throw new TemplateError(
       `${where}: the local cloud delivers SNS messages to SQS queues only; protocol ${protocol} is not supported`,
@@ -111,6 +126,11 @@ export async function subscribeToTopic(
     throw new TemplateError(`${where}: Subscribe returned no SubscriptionArn`);
   }
   return subscribed.SubscriptionArn;
+}
+
+/** E-mail subscriptions, which wait for their address's confirmation before anything is delivered. */
+function isEmail(protocol: string): boolean {
+  return protocol === 'email' || protocol === 'email-json';
 }
 
 /** The subscription attributes a subscription's properties set, checked as Subscribe checks them. */

@@ -324,4 +324,31 @@ describe('SQS subscriptions on fauxqs, from templates CDK synthesizes', { timeou
       ),
     );
   });
+
+  it('keeps an e-mail subscription pending confirmation, as AWS does until the address confirms: nothing is sent', async () => {
+    const { resourceOf, built } = await deploy('EmailStack', (stack) => new sns.Topic(stack, 'Topic'));
+    const provider = subscriptionProvider(snsClient);
+    const base = {
+      logicalId: 'Sub',
+      type: 'AWS::SNS::Subscription',
+      stackName: 'EmailStack',
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+    } as const;
+    const properties = { TopicArn: resourceOf(built), Protocol: 'email', Endpoint: 'oncall@example.com' };
+    const created = await provider.create({ ...base, properties });
+    expect(created.physicalId).toMatch(new RegExp(`^${resourceOf(built)}:[0-9a-f-]{36}$`));
+    // No subscription the emulator would deliver to.
+    const listed = await snsClient.send(new ListSubscriptionsByTopicCommand({ TopicArn: resourceOf(built) }));
+    expect(listed.Subscriptions ?? []).toEqual([]);
+    await provider.delete?.({
+      ...base,
+      properties,
+      physicalId: created.physicalId,
+      attributes: created.attributes ?? {},
+    });
+    await expect(
+      provider.create({ ...base, properties: { ...properties, Endpoint: 'not an address' } }),
+    ).rejects.toThrow(new TemplateError('Resource Sub: Endpoint not an address is not an e-mail address'));
+  });
 });
