@@ -98,6 +98,45 @@ async function stats(sku: string): Promise<Stats | undefined> {
  * SKU at a time, the first not yet matching (requests for every SKU each round would take the machine's time from the
  * consumer being waited for); then it reads every SKU again, together, and they must all match.
  */
+/** A message on the consumer's failure queue: Lambda's description of a batch, or a record the consumer set aside. */
+interface FailureMessage {
+  readonly requestContext?: { readonly condition?: string };
+  readonly KinesisBatchInfo?: { readonly shardId?: string; readonly startSequenceNumber?: string };
+  readonly code?: string;
+  readonly reason?: string;
+  readonly eventId?: string;
+  readonly rejectedRecord?: { readonly data: string; readonly partitionKey: string };
+}
+
+/** Waits for the message on the consumer's failure queue whose JSON body `matches`, deletes it and returns the body. */
+async function takeFailure(
+  matches: (body: FailureMessage) => boolean,
+  what: string,
+): Promise<FailureMessage> {
+  const sqs = sqsClient();
+  const queueUrl = inject('target').outputs.EventConsumerFailuresQueueUrl;
+  try {
+    const message = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        const mine = Messages.find((candidate) => matches(JSON.parse(String(candidate.Body))));
+        if (mine) {
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: String(mine.ReceiptHandle) }),
+          );
+        }
+        return mine;
+      },
+      { timeoutMs: 60_000, what },
+    );
+    return JSON.parse(String(message.Body));
+  } finally {
+    sqs.destroy();
+  }
+}
+
 async function statsMatching(expected: Map<string, object>, timeoutMs = 90_000): Promise<Map<string, Stats>> {
   const skus = [...expected.keys()];
   let matched = 0;
@@ -202,35 +241,17 @@ describe('message stream (Kinesis) with per-SKU statistics', () => {
     await publish(later);
 
     await statsMatching(expectedStats([...first, ...later]));
-    const sqs = sqsClient();
-    const queueUrl = inject('target').outputs.EventConsumerFailuresQueueUrl;
-    const failure = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        const mine = Messages.find(
-          (message) =>
-            JSON.parse(String(message.Body)).KinesisBatchInfo?.startSequenceNumber === poison.SequenceNumber,
-        );
-        if (mine) {
-          await sqs.send(
-            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: String(mine.ReceiptHandle) }),
-          );
-        }
-        return mine;
-      },
-      { timeoutMs: 60_000, what: 'the poison batch on the failure queue' },
+    const record = await takeFailure(
+      (body) => body.KinesisBatchInfo?.startSequenceNumber === poison.SequenceNumber,
+      'the poison batch on the failure queue',
     );
-    const record = JSON.parse(String(failure.Body));
-    expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
+    expect(record.requestContext?.condition).toBe('RetryAttemptsExhausted');
     expect(record.KinesisBatchInfo).toMatchObject({
       shardId: poison.ShardId,
       startSequenceNumber: poison.SequenceNumber,
     });
     expect(record).not.toHaveProperty('Records');
     kinesis.destroy();
-    sqs.destroy();
   });
 
   it('counts a resent event once, and sets aside an event that reuses an applied id for other content', {
@@ -244,35 +265,20 @@ describe('message stream (Kinesis) with per-SKU statistics', () => {
     // The same event again: a client's retry. Then the same id for another event.
     const reused = { ...original, type: 'purchase', quantity: 3 };
     await publish([original, reused]);
-    const sqs = sqsClient();
-    const queueUrl = inject('target').outputs.EventConsumerFailuresQueueUrl;
-    const failure = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        const mine = Messages.find(
-          (message) => JSON.parse(String(message.Body)).eventId === original.eventId,
-        );
-        if (mine) {
-          await sqs.send(
-            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: String(mine.ReceiptHandle) }),
-          );
-        }
-        return mine;
-      },
-      { timeoutMs: 60_000, what: 'the reused event id on the failure queue' },
+    const body = await takeFailure(
+      (message) => message.eventId === original.eventId,
+      'the reused event id on the failure queue',
     );
-    const body = JSON.parse(String(failure.Body));
     expect(body.code).toBe('ConflictingEventId');
     expect(body.reason).toContain(
       `Event id ${original.eventId} was applied before for an event with other content`,
     );
-    expect(JSON.parse(Buffer.from(body.rejectedRecord.data, 'base64').toString('utf8'))).toEqual(reused);
-    expect(body.rejectedRecord.partitionKey).toBe(sku);
+    expect(JSON.parse(Buffer.from(body.rejectedRecord?.data ?? '', 'base64').toString('utf8'))).toEqual(
+      reused,
+    );
+    expect(body.rejectedRecord?.partitionKey).toBe(sku);
     // Counted once, as a view: neither the resend nor the reuse changed the stats.
     await statsMatching(expectedStats([original]));
-    sqs.destroy();
   });
 
   it('answers 400 naming the invalid events by index, and sends none of the batch', async () => {
