@@ -92,14 +92,27 @@ export class AppFunction extends Construct {
     });
   }
 
-  /** Grants the function access to a table and passes its name in the environment variable `env`. */
+  /**
+   * Grants the function access to a table and passes its name in the environment variable `env`: the item
+   * actions the handlers call (`GetItem`, `Query`; `PutItem`, `UpdateItem`, `DeleteItem`, which also cover the
+   * items of a `TransactWriteItems`), not the `Scan`, `BatchGetItem`, `BatchWriteItem` and `ConditionCheckItem` that
+   * `grantReadData` and `grantReadWriteData` add: no function reads a whole table or writes in batches.
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+   */
   bindTable(table: ITable, options: { readonly access: TableAccess; readonly env: string }): this {
     if (options.access === 'read') {
-      table.grantReadData(this.function);
+      table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:Query');
     } else if (options.access === 'append') {
       table.grant(this.function, 'dynamodb:PutItem');
     } else {
-      table.grantReadWriteData(this.function);
+      table.grant(
+        this.function,
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      );
     }
     this.function.addEnvironment(options.env, table.tableName);
     return this;

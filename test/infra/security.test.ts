@@ -488,6 +488,23 @@ function accessOf(functionId: string): { read?: string[]; write?: string[] } {
 describe('IAM: least privilege', () => {
   const functions = () => idsOf('AWS::Lambda::Function');
 
+  it('lets no function scan a table, read or write items in batches, or check conditions it never sends', () => {
+    const callsNoHandlerMakes = [
+      'dynamodb:Scan',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    for (const policy of idsOf('AWS::IAM::Policy')) {
+      const statements = props(policy).PolicyDocument.Statement as Array<{ Action: string | string[] }>;
+      const actions = statements.flatMap((statement) => [statement.Action].flat());
+      expect(
+        actions.filter((action) => callsNoHandlerMakes.includes(action)),
+        policy,
+      ).toEqual([]);
+    }
+  });
+
   it('gives every function a role of its own, which only Lambda may assume', () => {
     const roles = functions().map(roleOf);
     expect(new Set(roles).size).toBe(roles.length);
