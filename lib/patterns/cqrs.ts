@@ -67,7 +67,8 @@ export class CqrsPattern extends Construct {
     })
       .bindTable(this.eventLog.table, { access: 'append', env: 'EVENT_LOG_TABLE_NAME' })
       // Placing an order with an Idempotency-Key: the first answer, replayed to retries for 24 h.
-      .bindIdempotencyTable(idempotencyTable(this, 'PlaceOrderIdempotency').table, {
+      .bindTable(idempotencyTable(this, 'PlaceOrderIdempotency').table, {
+        access: 'idempotency',
         env: 'IDEMPOTENCY_TABLE_NAME',
       });
     // The log is append-only: the command side may query an order's events and put new ones, nothing else

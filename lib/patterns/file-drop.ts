@@ -101,7 +101,8 @@ export class FileDropPattern extends Construct {
     })
       .bindTable(records.table, { access: 'readWrite', env: 'FILES_TABLE_NAME' })
       // Issuing an upload with an Idempotency-Key: the first answer, replayed to retries for 24 h.
-      .bindIdempotencyTable(idempotencyTable(this, 'CreateUploadIdempotency').table, {
+      .bindTable(idempotencyTable(this, 'CreateUploadIdempotency').table, {
+        access: 'idempotency',
         env: 'IDEMPOTENCY_TABLE_NAME',
       })
       // Presigned URLs act with this role's rights: uploads to incoming/ only.

@@ -28,8 +28,28 @@ export interface AppFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-/** How a function may use a table; picks the IAM actions. `append`: put new items only (`PutItem`). */
-export type TableAccess = 'read' | 'readWrite' | 'append';
+/**
+ * How a function may use a table: the item actions the handlers call (`PutItem`, `UpdateItem` and `DeleteItem` also
+ * govern a `TransactWriteItems`' items), not the `Scan`, `BatchGetItem`, `BatchWriteItem` and `ConditionCheckItem`
+ * that `grantReadData` and `grantReadWriteData` add: no function reads a whole table or writes in batches.
+ * `append` puts new items only; `idempotency` is what Powertools' idempotency utility calls on its records table.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
+ */
+const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  append: ['dynamodb:PutItem'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+  idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type TableAccess = keyof typeof TABLE_ACTIONS;
 
 /** How a function may use a bucket: read objects, write objects, or both. */
 export type BucketAccess = 'read' | 'write' | 'readWrite';
@@ -92,45 +112,9 @@ export class AppFunction extends Construct {
     });
   }
 
-  /**
-   * Grants the function access to a table and passes its name in the environment variable `env`: the item
-   * actions the handlers call (`GetItem`, `Query`; `PutItem`, `UpdateItem`, `DeleteItem`, which also cover the
-   * items of a `TransactWriteItems`), not the `Scan`, `BatchGetItem`, `BatchWriteItem` and `ConditionCheckItem` that
-   * `grantReadData` and `grantReadWriteData` add: no function reads a whole table or writes in batches.
-   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
-   */
+  /** Grants the function `access` to a table (its actions above) and passes its name in the variable `env`. */
   bindTable(table: ITable, options: { readonly access: TableAccess; readonly env: string }): this {
-    if (options.access === 'read') {
-      table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:Query');
-    } else if (options.access === 'append') {
-      table.grant(this.function, 'dynamodb:PutItem');
-    } else {
-      table.grant(
-        this.function,
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-      );
-    }
-    this.function.addEnvironment(options.env, table.tableName);
-    return this;
-  }
-
-  /**
-   * Grants what Powertools' idempotency utility calls on its table, and nothing more: `GetItem`, `PutItem`,
-   * `UpdateItem` and `DeleteItem` (its DynamoDB persistence layer), and passes the table's name in `env`.
-   * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
-   */
-  bindIdempotencyTable(table: ITable, options: { readonly env: string }): this {
-    table.grant(
-      this.function,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
+    table.grant(this.function, ...TABLE_ACTIONS[options.access]);
     this.function.addEnvironment(options.env, table.tableName);
     return this;
   }
