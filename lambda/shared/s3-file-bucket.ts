@@ -9,8 +9,6 @@ import {
 } from './s3-objects.ts';
 import type { S3RestClient } from './s3-rest-client.ts';
 
-export type { ObjectReader } from './s3-objects.ts';
-
 /** One HTTP request a client makes with a presigned URL. */
 export interface PresignedRequest {
   readonly method: 'PUT' | 'POST' | 'DELETE' | 'GET';

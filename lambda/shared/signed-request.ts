@@ -3,7 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /** SHA-256 (and its HMAC, given a secret) from node:crypto, as the SDK's own signer uses it. */
-const Sha256 = Hash.bind(null, 'sha256');
+export const Sha256 = Hash.bind(null, 'sha256');
 
 /** A response's status and parsed JSON body (`undefined` when the body is not JSON). */
 export interface JsonResponse {
