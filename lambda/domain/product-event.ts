@@ -169,6 +169,8 @@ export function eventFingerprint(event: ProductEvent): string {
 /** An event whose id was applied before for an event with other content: a reused id, not a redelivery. */
 export interface ConflictingEvent {
   readonly outcome: 'conflict';
+  /** This event's fingerprint. */
+  readonly fingerprint: string;
   /** The fingerprint of the event applied under the id, and the sequence number it came with. */
   readonly appliedFingerprint: string;
   readonly appliedSequenceNumber: string | undefined;

@@ -7,7 +7,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
-import { eventFingerprint, type ProductStatsStore, parseStreamedEvent } from '../domain/product-event.ts';
+import { type ProductStatsStore, parseStreamedEvent } from '../domain/product-event.ts';
 import { requireEnv } from '../shared/config.ts';
 import { DynamoDbProductStatsStore } from '../shared/dynamodb-product-stats-store.ts';
 import { inKeyOrder } from '../shared/key-ordered.ts';
@@ -45,7 +45,7 @@ export const makeHandler = (stats: ProductStatsStore, rejected: RejectedRecords)
             reason: `Event id ${productEvent.eventId} was applied before for an event with other content (sequence number ${outcome.appliedSequenceNumber ?? 'unknown'}); this event was not applied.`,
             details: {
               eventId: productEvent.eventId,
-              fingerprint: eventFingerprint(productEvent),
+              fingerprint: outcome.fingerprint,
               appliedFingerprint: outcome.appliedFingerprint,
               appliedSequenceNumber: outcome.appliedSequenceNumber,
             },

@@ -61,21 +61,23 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
         error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
       ) {
         const applied = await this.appliedEvent(event.eventId);
+        const fingerprint = eventFingerprint(event);
         // An id applied before this store kept fingerprints cannot be told apart: it counts as the same event.
-        if (applied?.fingerprint !== undefined && applied.fingerprint !== eventFingerprint(event)) {
+        if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint) {
           return {
             outcome: 'conflict',
+            fingerprint,
             appliedFingerprint: applied.fingerprint,
             appliedSequenceNumber: applied.sequenceNumber,
           };
         }
         // Applied before, perhaps by an invocation that stopped before advancing the marks: advance them now.
-        await this.advanceMarks(event, sequenceNumber);
+        await this.advanceMarks(event.sku, event.occurredAt, sequenceNumber);
         return 'duplicate';
       }
       throw error;
     }
-    await this.advanceMarks(event, sequenceNumber);
+    await this.advanceMarks(event.sku, event.occurredAt, sequenceNumber);
     return 'applied';
   }
 
@@ -100,8 +102,7 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     const highest = events.reduce((a, b) =>
       sequenceOrder(a.sequenceNumber) >= sequenceOrder(b.sequenceNumber) ? a : b,
     );
-    await this.advanceLastEventAt(latest.event);
-    await this.advanceLastSequenceNumber(last.event.sku, highest.sequenceNumber);
+    await this.advanceMarks(last.event.sku, latest.event.occurredAt, highest.sequenceNumber);
     return 'applied';
   }
 
@@ -162,19 +163,22 @@ export class DynamoDbProductStatsStore implements ProductStatsStore {
     return Item as ProductStats | undefined;
   }
 
-  private async advanceMarks(event: ProductEvent, sequenceNumber: string): Promise<void> {
-    await this.advanceLastEventAt(event);
-    await this.advanceLastSequenceNumber(event.sku, sequenceNumber);
+  /** Moves a SKU's latest occurrence time and highest sequence number forward, each only if later: two writes at once. */
+  private async advanceMarks(sku: string, occurredAt: string, sequenceNumber: string): Promise<void> {
+    await Promise.all([
+      this.advanceLastEventAt(sku, occurredAt),
+      this.advanceLastSequenceNumber(sku, sequenceNumber),
+    ]);
   }
 
   /** Keeps the latest occurrence time: events may occur in one order and arrive in another. */
-  private advanceLastEventAt(event: ProductEvent): Promise<void> {
+  private advanceLastEventAt(sku: string, occurredAt: string): Promise<void> {
     return this.updateIfLater({
       TableName: this.tables.stats,
-      Key: { sku: event.sku },
+      Key: { sku },
       UpdateExpression: 'SET lastEventAt = :at',
       ConditionExpression: 'attribute_not_exists(lastEventAt) OR lastEventAt < :at',
-      ExpressionAttributeValues: { ':at': new Date(event.occurredAt).toISOString() },
+      ExpressionAttributeValues: { ':at': new Date(occurredAt).toISOString() },
     });
   }
 

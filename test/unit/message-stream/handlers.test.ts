@@ -53,6 +53,7 @@ class FakeStats implements ProductStatsStore {
     if (applied !== undefined && applied !== eventFingerprint(event)) {
       return {
         outcome: 'conflict' as const,
+        fingerprint: eventFingerprint(event),
         appliedFingerprint: applied,
         appliedSequenceNumber: 's-applied',
       };
