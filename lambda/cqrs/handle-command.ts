@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
@@ -117,10 +116,5 @@ export const handler = makeHandler({
   log: new DynamoDbEventLog(requireEnv('EVENT_LOG_TABLE_NAME'), dynamodb),
   now: () => new Date(),
   newOrderId: () => randomUUID(),
-  idempotency: new IdempotentRequests(
-    new DynamoDBPersistenceLayer({
-      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
-      awsSdkV3Client: dynamodb,
-    }),
-  ),
+  idempotency: IdempotentRequests.inTable(requireEnv('IDEMPOTENCY_TABLE_NAME'), dynamodb),
 });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   type FileStore,
@@ -84,10 +83,5 @@ export const handler = makeHandler({
   ...resources,
   now: () => new Date(),
   newFileId: randomUUID,
-  idempotency: new IdempotentRequests(
-    new DynamoDBPersistenceLayer({
-      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME'),
-      awsSdkV3Client: resources.dynamodb,
-    }),
-  ),
+  idempotency: IdempotentRequests.inTable(requireEnv('IDEMPOTENCY_TABLE_NAME'), resources.dynamodb),
 });

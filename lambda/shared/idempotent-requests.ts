@@ -4,7 +4,9 @@ import {
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, ValidationError } from '../domain/errors.ts';
 import { bodyText, header, withHeaders } from './http.ts';
@@ -34,6 +36,11 @@ interface KeyedRequest {
  * https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/
  */
 export class IdempotentRequests {
+  /** Keys kept in a DynamoDB table laid out as Powertools' DynamoDB layer expects (`lib/platform/data-table.ts`). */
+  static inTable(tableName: string, client: DynamoDBClient): IdempotentRequests {
+    return new IdempotentRequests(new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client }));
+  }
+
   private readonly config: IdempotencyConfig;
   private readonly runOnce: (
     request: KeyedRequest,
